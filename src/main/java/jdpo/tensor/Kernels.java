@@ -1,0 +1,90 @@
+package jdpo.tensor;
+
+/**
+ * The hot loops of training: the matrix products of a linear layer and of the tied LM head.
+ *
+ * <p>{@link ScalarKernels} is the readable specification; {@code VectorKernels} computes the
+ * same numbers with the Vector API and must agree with it within float rounding on every shape.
+ *
+ * <p>Layouts follow Hugging Face GPT-2: a linear (Conv1D) weight is {@code w [K, N]} (in, out),
+ * while the token embedding used as LM head is {@code wte [V, C]}, one row per token. Methods
+ * named {@code ...Backward...} <em>accumulate</em> ({@code +=}) into their gradient outputs;
+ * forwards overwrite theirs.
+ */
+public interface Kernels {
+
+    /** A short name for logs and benchmarks: "scalar" or "vector". */
+    String name();
+
+    /** The thread pool the kernels split their rows over. */
+    Parallel parallel();
+
+    /**
+     * Linear forward: {@code y = x w + b}.
+     *
+     * @param y out {@code [M, N]}, overwritten
+     * @param x in {@code [M, K]}
+     * @param w weight {@code [K, N]}
+     * @param b bias {@code [N]}, or null for none
+     */
+    void linearForward(Tensor y, Tensor x, Tensor w, Tensor b);
+
+    /**
+     * Linear backward into the input: {@code dx += dy w^T}.
+     *
+     * @param dx {@code [M, K]}, accumulated
+     * @param dy {@code [M, N]}
+     * @param w  {@code [K, N]}
+     */
+    void linearBackwardInput(Tensor dx, Tensor dy, Tensor w);
+
+    /**
+     * Linear backward into the parameters: {@code dw += x^T dy}, {@code db += sum over rows of dy}.
+     *
+     * @param dw {@code [K, N]}, accumulated
+     * @param db {@code [N]}, accumulated, or null when the layer has no bias
+     * @param x  {@code [M, K]}
+     * @param dy {@code [M, N]}
+     */
+    void linearBackwardWeight(Tensor dw, Tensor db, Tensor x, Tensor dy);
+
+    /**
+     * Tied LM head forward: {@code logits = x wte^T}, one score per vocabulary entry.
+     *
+     * @param logits out {@code [M, V]}, overwritten
+     * @param x      final hidden states {@code [M, C]}
+     * @param wte    token embedding {@code [V, C]}
+     */
+    void lmHeadForward(Tensor logits, Tensor x, Tensor wte);
+
+    /**
+     * Tied LM head backward into the hidden states: {@code dx += dlogits wte}.
+     *
+     * @param dx      {@code [M, C]}, accumulated
+     * @param dlogits {@code [M, V]}
+     * @param wte     {@code [V, C]}
+     */
+    void lmHeadBackwardInput(Tensor dx, Tensor dlogits, Tensor wte);
+
+    /**
+     * Tied LM head backward into the embedding: {@code dwte += dlogits^T x}.
+     *
+     * @param dwte    {@code [V, C]}, accumulated
+     * @param dlogits {@code [M, V]}
+     * @param x       {@code [M, C]}
+     */
+    void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x);
+
+    /** The kernel names {@link #of} accepts. */
+    java.util.List<String> NAMES = java.util.List.of("scalar");
+
+    /** Kernels by name ("scalar" for now), splitting rows over {@code parallel}. */
+    static Kernels of(String name, Parallel parallel) {
+        switch (name) {
+            case "scalar":
+                return new ScalarKernels(parallel);
+            default:
+                throw new IllegalArgumentException("unknown kernels '" + name + "'; valid: " + String.join(", ", NAMES));
+        }
+    }
+}
