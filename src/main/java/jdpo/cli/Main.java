@@ -21,6 +21,10 @@ import java.nio.file.NoSuchFileException;
             "",
             "Every command prints its own help: jdpo COMMAND --help"},
         subcommands = {
+            LogprobsCommand.class,
+            GenerateCommand.class,
+            ScoreCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
@@ -40,9 +44,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests and notebooks). */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output and errors going to the given writers. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::onError);
-        return cli.execute(args);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
     }
 
     /** A user's mistake is one line on stderr and exit code 1; anything else is a bug and says so. */
@@ -51,7 +65,8 @@ public final class Main implements Runnable {
                 || (parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose"));
         PrintWriter err = cmd.getErr();
         if (verbose) e.printStackTrace(err);
-        if (e instanceof BadInputException || e instanceof CommandLine.ParameterException) {
+        if (e instanceof BadInputException || e instanceof CommandLine.ParameterException
+                || e instanceof jdpo.dpo.NonFiniteException) {
             err.println("error: " + e.getMessage());
         } else if (e instanceof NoSuchFileException) {
             err.println("error: no such file: " + e.getMessage());

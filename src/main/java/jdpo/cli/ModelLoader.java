@@ -1,0 +1,31 @@
+package jdpo.cli;
+
+import jdpo.gpt2.Gpt2Checkpoint;
+import jdpo.gpt2.Gpt2Params;
+import jdpo.io.BadInputException;
+import jdpo.tokenizer.Tokenizer;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/** Loads a model directory for a command, printing the loader's warnings on stderr. */
+final class ModelLoader {
+    private ModelLoader() {}
+
+    static Gpt2Params params(Path dir, PrintWriter err) {
+        Gpt2Checkpoint.Loaded loaded = Gpt2Checkpoint.load(dir);
+        for (String w : loaded.warnings) err.println("warning: " + w);
+        err.flush();
+        return loaded.params;
+    }
+
+    /** The tokenizer of a model directory, checked against the model's vocabulary size. */
+    static Tokenizer tokenizer(Path dir, Gpt2Params params) {
+        Tokenizer tok = Tokenizer.load(dir);
+        if (params != null && tok.vocabSize() > params.config.vocabSize) {
+            throw new BadInputException(dir + ": the tokenizer has " + tok.vocabSize() + " tokens but config.json says vocab_size "
+                    + params.config.vocabSize);
+        }
+        return tok;
+    }
+}

@@ -1,0 +1,133 @@
+package jdpo.dpo;
+
+import jdpo.gpt2.Gpt2;
+import jdpo.tensor.Parallel;
+import jdpo.tensor.Tensor;
+
+/**
+ * One DPO forward and backward over a batch, in the order of the data flow:
+ *
+ * <pre>
+ *   policy forward over 2B rows           -> logits [2B, T, V]
+ *   sequence log-probs                    -> pi_c [B], pi_r [B]
+ *   reference log-probs                   -> ref_c [B], ref_r [B]
+ *   loss(pi_c, pi_r, ref_c, ref_r)        -> mean loss, dLoss/dpi_c, dLoss/dpi_r
+ *   d/dlogits, then the policy's backward -> parameter gradients (accumulated)
+ * </pre>
+ */
+public final class DpoStep {
+    private final Gpt2 policy;
+    private final Reference reference;
+    private final DpoLoss loss;
+    private final RpoTerm rpo;
+    private final SequenceLogProbs logps;
+
+    /** What one batch gave: the loss with its metrics, and the log-probs behind them. */
+    public static final class Result {
+        public final BatchLoss loss;
+        /** The loss including the RPO term, if any; what the gradient is of. */
+        public final double totalLoss;
+        public final double[] policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps;
+        /** Mean logit over the scored positions (and the vocabulary) of the chosen / rejected rows. */
+        public final double meanChosenLogits, meanRejectedLogits;
+        public final int tokens;
+
+        Result(BatchLoss loss, double totalLoss, double[] pc, double[] pr, double[] rc, double[] rr,
+               double meanChosenLogits, double meanRejectedLogits, int tokens) {
+            this.loss = loss;
+            this.totalLoss = totalLoss;
+            this.policyChosenLogps = pc;
+            this.policyRejectedLogps = pr;
+            this.refChosenLogps = rc;
+            this.refRejectedLogps = rr;
+            this.meanChosenLogits = meanChosenLogits;
+            this.meanRejectedLogits = meanRejectedLogits;
+            this.tokens = tokens;
+        }
+    }
+
+    /**
+     * @param averageLogps use per-token mean log-probs instead of sums (IPO's convention)
+     * @param rpo          the NLL term on chosen responses, or null
+     */
+    public DpoStep(Gpt2 policy, Reference reference, DpoLoss loss, boolean averageLogps, RpoTerm rpo) {
+        this.policy = policy;
+        this.reference = reference;
+        this.loss = loss;
+        this.rpo = rpo != null && rpo.alpha() > 0 ? rpo : null;
+        this.logps = new SequenceLogProbs(averageLogps);
+    }
+
+    public DpoLoss loss() {
+        return loss;
+    }
+
+    /**
+     * Runs the batch. With {@code backward}, adds {@code gradScale} times the gradient of the mean
+     * loss to the policy's parameter gradients (gradScale = 1 / accumulation steps).
+     */
+    public Result run(PreferenceBatch batch, int[] pairIds, boolean backward, double gradScale) {
+        int B = batch.pairs, rows = batch.rows, T = batch.T;
+        Parallel par = policy.kernels().parallel();
+
+        Tensor logits = policy.forward(batch.ids, rows, T);
+        double[] pi = logps.forward(par, logits, batch.targets, rows, T);
+        double[] ref = reference.logps(batch, pairIds);
+
+        double[] pc = slice(pi, 0, B), pr = slice(pi, B, 2 * B);
+        double[] rc = slice(ref, 0, B), rr = slice(ref, B, 2 * B);
+        BatchLoss bl = loss.batch(pc, pr, rc, rr);
+
+        double total = bl.loss();
+        double rpoTokenGrad = 0;
+        int chosenTokens = 0;
+        if (rpo != null) {
+            double sumChosen = 0;
+            float[] tok = logps.tokenLogps();
+            for (int r = 0; r < B; r++) {
+                for (int t = 0; t < T; t++) {
+                    if (batch.targets[r * T + t] >= 0) {
+                        sumChosen += tok[r * T + t];
+                        chosenTokens++;
+                    }
+                }
+            }
+            total += rpo.loss(sumChosen, chosenTokens);
+            rpoTokenGrad = rpo.tokenGradient(chosenTokens);
+        }
+
+        double meanC = meanScoredLogits(logits, batch, 0, B), meanR = meanScoredLogits(logits, batch, B, rows);
+        if (backward) {
+            double[] dRow = new double[rows];
+            double[] dToken = rpo == null ? null : new double[rows];
+            for (int i = 0; i < B; i++) {
+                dRow[i] = gradScale * bl.gradPolicyChosen()[i];
+                dRow[B + i] = gradScale * bl.gradPolicyRejected()[i];
+                if (dToken != null) dToken[i] = gradScale * rpoTokenGrad;
+            }
+            logps.backward(par, policy.logitsGrad(), logits, batch.targets, dRow, dToken, rows, T);
+            policy.backward();
+        }
+        return new Result(bl, total, pc, pr, rc, rr, meanC, meanR, batch.realTokens());
+    }
+
+    private static double[] slice(double[] a, int from, int to) {
+        return java.util.Arrays.copyOfRange(a, from, to);
+    }
+
+    /** TRL's logits/chosen and logits/rejected: the mean raw logit over scored positions of rows [from, to). */
+    private static double meanScoredLogits(Tensor logits, PreferenceBatch batch, int from, int to) {
+        int V = logits.dim(-1), T = batch.T;
+        double sum = 0;
+        long n = 0;
+        for (int r = from; r < to; r++) {
+            for (int t = 0; t < T; t++) {
+                if (batch.targets[r * T + t] < 0) continue;
+                int base = logits.offset + (r * T + t) * V;
+                for (int v = 0; v < V; v++) sum += logits.data[base + v];
+                n += V;
+            }
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+}

@@ -1,0 +1,159 @@
+package jdpo.dpo;
+
+import jdpo.gpt2.Gpt2;
+import jdpo.optim.GradClip;
+import jdpo.optim.LrSchedule;
+import jdpo.optim.Optimizer;
+import jdpo.tensor.Parameter;
+import jdpo.tensor.Rng;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The DPO training loop: batches of pairs in a seeded order, gradient accumulation, clipping,
+ * the learning-rate schedule and the optimizer step, metrics after every step.
+ *
+ * <p>The order of the pairs in epoch e is a shuffle drawn from {@code seed} and e alone, so a
+ * run resumed at step s sees exactly the batches a straight run would.
+ */
+public final class DpoTrainer {
+
+    /** Settings of the loop (the loss lives in {@link DpoStep}). */
+    public static final class Settings {
+        public int batchSize = 8;
+        public int gradAccum = 1;
+        /** Optimizer steps; when {@code <= 0}, {@link #epochs} decides. */
+        public int maxSteps = 0;
+        public double epochs = 1;
+        public double lr = 1e-6;
+        public double maxGradNorm = 1.0;
+        public int warmupSteps = 0;
+        public String schedule = "linear";
+        public long seed = 42;
+    }
+
+    /** Sees each step's metrics; may save a checkpoint. */
+    public interface Listener {
+        default void onStep(int step, StepMetrics metrics) throws IOException {}
+    }
+
+    private final Gpt2 policy;
+    private final DpoStep dpo;
+    private final Optimizer optimizer;
+    private final List<EncodedPair> pairs;
+    private final Settings s;
+    private final int padId;
+    private final int microPerEpoch;
+    private final int totalSteps;
+    private final LrSchedule schedule;
+
+    public DpoTrainer(Gpt2 policy, DpoStep dpo, Optimizer optimizer, List<EncodedPair> pairs, int padId, Settings settings) {
+        if (pairs.isEmpty()) throw new IllegalArgumentException("no preference pairs to train on");
+        if (settings.batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + settings.batchSize);
+        if (settings.gradAccum < 1) throw new IllegalArgumentException("gradient accumulation must be at least 1, got " + settings.gradAccum);
+        if (!(settings.maxGradNorm >= 0)) throw new IllegalArgumentException("max grad norm must be >= 0, got " + settings.maxGradNorm);
+        Optimizer.requireLearningRate(settings.lr);
+        this.policy = policy;
+        this.dpo = dpo;
+        this.optimizer = optimizer;
+        this.pairs = pairs;
+        this.s = settings;
+        this.padId = padId;
+        this.microPerEpoch = (pairs.size() + settings.batchSize - 1) / settings.batchSize;
+        if (settings.maxSteps > 0) {
+            totalSteps = settings.maxSteps;
+        } else {
+            if (!(settings.epochs > 0)) throw new IllegalArgumentException("epochs must be > 0 when no max steps are given");
+            totalSteps = Math.max(1, (int) Math.ceil(settings.epochs * microPerEpoch / settings.gradAccum));
+        }
+        this.schedule = LrSchedule.of(settings.schedule, settings.warmupSteps, totalSteps);
+    }
+
+    public int totalSteps() {
+        return totalSteps;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Pair indices of micro-batch {@code m} (counting from the start of training). */
+    int[] microBatch(int m) {
+        int epoch = m / microPerEpoch, j = m % microPerEpoch;
+        int[] order = epochOrder(epoch);
+        int from = j * s.batchSize, to = Math.min(order.length, from + s.batchSize);
+        return java.util.Arrays.copyOfRange(order, from, to);
+    }
+
+    private int[] epochOrder(int epoch) {
+        int n = pairs.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Rng rng = new Rng(s.seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int k = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[k];
+            order[k] = t;
+        }
+        return order;
+    }
+
+    /**
+     * Trains from optimizer step {@code startStep} (0 for a fresh run; the saved step when
+     * resuming) to {@link #totalSteps()}.
+     */
+    public void train(int startStep, Listener listener) throws IOException {
+        List<Parameter> params = policy.parameters();
+        for (int step = startStep; step < totalSteps; step++) {
+            long t0 = System.nanoTime();
+            policy.zeroGrad();
+            StepMetrics.Accumulator acc = new StepMetrics.Accumulator();
+            for (int a = 0; a < s.gradAccum; a++) {
+                int m = step * s.gradAccum + a;
+                int[] ids = microBatch(m);
+                PreferenceBatch batch = batchOf(ids);
+                DpoStep.Result r = dpo.run(batch, ids, true, 1.0 / s.gradAccum);
+                if (!Double.isFinite(r.totalLoss)) {
+                    throw new NonFiniteException("step " + (step + 1) + ": the loss is " + r.totalLoss + "; training stopped");
+                }
+                acc.add(r);
+            }
+            double gradNorm = GradClip.clip(params, s.maxGradNorm);
+            if (!Double.isFinite(gradNorm)) {
+                throw new NonFiniteException("step " + (step + 1) + ": the gradient norm is " + gradNorm + "; training stopped");
+            }
+            double lr = schedule.lr(s.lr, step);
+            optimizer.step(params, lr);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            StepMetrics m = acc.into(new StepMetrics(), "")
+                    .put("grad_norm", gradNorm)
+                    .put("learning_rate", lr)
+                    .put("step", step + 1)
+                    .put("epoch", (double) (step + 1) * s.gradAccum / microPerEpoch)
+                    .put("step_time_s", seconds)
+                    .put("tokens_per_s", acc.tokens() / seconds);
+            listener.onStep(step + 1, m);
+        }
+    }
+
+    PreferenceBatch batchOf(int[] ids) {
+        List<EncodedPair> list = new ArrayList<>(ids.length);
+        for (int i : ids) list.add(pairs.get(i));
+        return new PreferenceBatch(list, padId);
+    }
+
+    /** Mean metrics of {@code step} over {@code evalPairs} (no gradients), names prefixed {@code eval_}. */
+    public static StepMetrics evaluate(DpoStep dpo, List<EncodedPair> evalPairs, int batchSize, int padId) {
+        StepMetrics.Accumulator acc = new StepMetrics.Accumulator();
+        for (int from = 0; from < evalPairs.size(); from += batchSize) {
+            int to = Math.min(evalPairs.size(), from + batchSize);
+            int[] ids = new int[to - from];
+            for (int i = 0; i < ids.length; i++) ids[i] = from + i;
+            acc.add(dpo.run(new PreferenceBatch(evalPairs.subList(from, to), padId), ids, false, 0));
+        }
+        return acc.into(new StepMetrics(), "eval_");
+    }
+}

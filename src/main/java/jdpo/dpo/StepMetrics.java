@@ -1,0 +1,90 @@
+package jdpo.dpo;
+
+import com.google.gson.JsonObject;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The numbers logged for one optimizer step (or one evaluation), under TRL's names:
+ * {@code loss}, {@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/accuracies},
+ * {@code rewards/margins}, {@code logps/chosen}, {@code logps/rejected}, {@code logits/chosen},
+ * {@code logits/rejected}, {@code grad_norm}, {@code learning_rate}, plus {@code step},
+ * {@code epoch}, {@code step_time_s} and {@code tokens_per_s}.
+ */
+public final class StepMetrics {
+    private final Map<String, Double> values = new LinkedHashMap<>();
+
+    public StepMetrics put(String name, double value) {
+        values.put(name, value);
+        return this;
+    }
+
+    public double get(String name) {
+        Double v = values.get(name);
+        if (v == null) throw new IllegalArgumentException("no metric " + name);
+        return v;
+    }
+
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    public Map<String, Double> asMap() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
+    /** One JSON object; {@code step} is written as an integer. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            double v = e.getValue();
+            if ((e.getKey().equals("step") || e.getKey().endsWith("tokens")) && v == Math.rint(v)) o.addProperty(e.getKey(), (long) v);
+            else o.addProperty(e.getKey(), v);
+        }
+        return o;
+    }
+
+    /** Sums of batch results, averaged over batches, for multi-batch steps and evaluations. */
+    static final class Accumulator {
+        private double loss, rc, rr, acc, margin, pc, pr, lc, lr;
+        private int batches, tokens;
+
+        void add(DpoStep.Result r) {
+            loss += r.totalLoss;
+            rc += r.loss.rewardsChosen();
+            rr += r.loss.rewardsRejected();
+            acc += r.loss.rewardsAccuracy();
+            margin += r.loss.rewardsMargin();
+            pc += mean(r.policyChosenLogps);
+            pr += mean(r.policyRejectedLogps);
+            lc += r.meanChosenLogits;
+            lr += r.meanRejectedLogits;
+            tokens += r.tokens;
+            batches++;
+        }
+
+        int tokens() {
+            return tokens;
+        }
+
+        StepMetrics into(StepMetrics m, String prefix) {
+            double n = Math.max(1, batches);
+            return m.put(prefix + "loss", loss / n)
+                    .put(prefix + "rewards/chosen", rc / n)
+                    .put(prefix + "rewards/rejected", rr / n)
+                    .put(prefix + "rewards/accuracies", acc / n)
+                    .put(prefix + "rewards/margins", margin / n)
+                    .put(prefix + "logps/chosen", pc / n)
+                    .put(prefix + "logps/rejected", pr / n)
+                    .put(prefix + "logits/chosen", lc / n)
+                    .put(prefix + "logits/rejected", lr / n);
+        }
+
+        private static double mean(double[] a) {
+            double s = 0;
+            for (double v : a) s += v;
+            return a.length == 0 ? 0 : s / a.length;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package jdpo.dpo;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import jdpo.gpt2.Gpt2Checkpoint;
+import jdpo.gpt2.Gpt2Params;
+import jdpo.io.AtomicFiles;
+import jdpo.io.BadInputException;
+import jdpo.io.Json;
+import jdpo.io.Safetensors;
+import jdpo.optim.Optimizer;
+import jdpo.tensor.Tensor;
+import jdpo.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A training output directory: a Hugging Face model directory (config, weights, tokenizer) plus
+ * what resuming needs: {@code optimizer.safetensors} (the optimizer's moments) and
+ * {@code trainer_state.json} (the step and the settings).
+ *
+ * <p>Each save builds the whole directory aside and swaps it in ({@link AtomicFiles#replaceDirectory}),
+ * so a crash at any moment leaves the whole previous checkpoint or the whole new one. Other files
+ * already in the directory (metrics, charts) are carried over into the new one.
+ */
+public final class TrainingCheckpoint {
+    private TrainingCheckpoint() {}
+
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer_state.json";
+    private static final Set<String> OWN = Set.of(Gpt2Checkpoint.CONFIG, Gpt2Checkpoint.WEIGHTS, OPTIMIZER, STATE,
+            "vocab.json", "merges.txt");
+
+    /** What a resumed run starts from. */
+    public static final class Saved {
+        public final Gpt2Params params;
+        public final Map<String, Tensor> optimizerState;
+        public final int step;
+        public final JsonObject state;
+
+        Saved(Gpt2Params params, Map<String, Tensor> optimizerState, int step, JsonObject state) {
+            this.params = params;
+            this.optimizerState = optimizerState;
+            this.step = step;
+            this.state = state;
+        }
+    }
+
+    /** True when {@code dir} holds a checkpoint that {@link #load} can resume from. */
+    public static boolean exists(Path dir) {
+        AtomicFiles.recover(dir);
+        return Files.isRegularFile(dir.resolve(STATE));
+    }
+
+    /**
+     * Writes the checkpoint of {@code step} to {@code dir}, replacing what was there.
+     *
+     * @param settings the run's settings, recorded so a resume can check it continues the same run
+     */
+    public static void save(Path dir, Gpt2Params params, Tokenizer tokenizer, Optimizer optimizer, int step,
+                            JsonObject settings) {
+        Path parent = dir.toAbsolutePath().getParent();
+        try {
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new BadInputException(dir + ": cannot create the parent directory: " + e.getMessage(), e);
+        }
+        AtomicFiles.replaceDirectory(dir, tmp -> {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        String name = f.getFileName().toString();
+                        if (Files.isRegularFile(f) && !OWN.contains(name) && !name.startsWith(".")) {
+                            Files.copy(f, tmp.resolve(name));
+                        }
+                    }
+                }
+            }
+            Gpt2Checkpoint.writeInto(tmp, params);
+            tokenizer.save(tmp);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("optimizer", optimizer.name());
+            meta.put("step", Integer.toString(step));
+            Safetensors.write(tmp.resolve(OPTIMIZER), optimizer.state(), meta);
+            JsonObject state = new JsonObject();
+            state.addProperty("global_step", step);
+            state.addProperty("optimizer", optimizer.name());
+            state.addProperty("optimizer_steps", optimizer.steps());
+            state.add("settings", settings);
+            Files.write(tmp.resolve(STATE), (new GsonBuilder().setPrettyPrinting().create().toJson(state) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    /** Reads a checkpoint written by {@link #save}. */
+    public static Saved load(Path dir) {
+        if (!exists(dir)) throw new BadInputException(dir + ": no " + STATE + " here; nothing to resume");
+        Path stateFile = dir.resolve(STATE);
+        JsonObject state = Json.readObject(stateFile);
+        int step = Json.requireInt(state, "global_step", stateFile);
+        Gpt2Params params = Gpt2Checkpoint.load(dir).params;
+        Path opt = dir.resolve(OPTIMIZER);
+        if (!Files.isRegularFile(opt)) throw new BadInputException(opt + ": missing; cannot resume the optimizer");
+        Map<String, String> meta = Safetensors.readMetadata(opt);
+        if (!Integer.toString(step).equals(meta.get("step"))) {
+            throw new BadInputException(opt + ": holds step " + meta.get("step") + " but " + STATE + " says " + step);
+        }
+        return new Saved(params, Safetensors.read(opt), step, state);
+    }
+}

@@ -1,0 +1,123 @@
+package jdpo.gpt2;
+
+import jdpo.nn.Gelu;
+import jdpo.nn.LayerNorm;
+import jdpo.nn.Linear;
+import jdpo.nn.Residual;
+import jdpo.tensor.Kernels;
+import jdpo.tensor.Tensor;
+
+/**
+ * GPT-2 one token at a time with a key/value cache, for sampling.
+ *
+ * <p>The full {@link Gpt2#forward} recomputes every position for every new token. Here each
+ * block keeps the keys and values of the positions already seen, so feeding token t costs one
+ * row through each layer plus attention over t cached rows. The numbers are the same as the
+ * full forward's logits at position t (a test checks this).
+ */
+public final class Gpt2Decoder {
+    private final Gpt2Params p;
+    private final Gpt2Config c;
+    private final Kernels k;
+    private final Tensor[] keys, values; // per block: [NH, nPositions, hs]
+    private int length;
+
+    // one-row scratch, reused for every token
+    private final Tensor x, ln, mean, rstd, qkv, atty, proj, fc, fcGelu, logits, scores;
+
+    public Gpt2Decoder(Gpt2Params params, Kernels kernels) {
+        this.p = params;
+        this.c = params.config;
+        this.k = kernels;
+        int C = c.nEmbd, NH = c.nHead, hs = c.headSize();
+        keys = new Tensor[c.nLayer];
+        values = new Tensor[c.nLayer];
+        for (int l = 0; l < c.nLayer; l++) {
+            keys[l] = Tensor.zeros(NH, c.nPositions, hs);
+            values[l] = Tensor.zeros(NH, c.nPositions, hs);
+        }
+        x = Tensor.zeros(1, C);
+        ln = Tensor.zeros(1, C);
+        mean = Tensor.zeros(1);
+        rstd = Tensor.zeros(1);
+        qkv = Tensor.zeros(1, 3 * C);
+        atty = Tensor.zeros(1, C);
+        proj = Tensor.zeros(1, C);
+        fc = Tensor.zeros(1, c.nInner);
+        fcGelu = Tensor.zeros(1, c.nInner);
+        logits = Tensor.zeros(1, c.vocabSize);
+        scores = Tensor.zeros(c.nPositions);
+    }
+
+    /** Tokens fed so far. */
+    public int length() {
+        return length;
+    }
+
+    /** Forgets every cached position. */
+    public void reset() {
+        length = 0;
+    }
+
+    /**
+     * Feeds the next token and returns the logits {@code [1, V]} for the token after it (a view
+     * that the next call overwrites).
+     */
+    public Tensor next(int token) {
+        if (length >= c.nPositions) {
+            throw new IllegalStateException("the context of " + c.nPositions + " positions is full");
+        }
+        if (token < 0 || token >= c.vocabSize) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
+        int C = c.nEmbd, NH = c.nHead, hs = c.headSize(), t = length;
+        float eps = c.layerNormEpsilon;
+        for (int i = 0; i < C; i++) x.put(i, p.wte.get(token, i) + p.wpe.get(t, i));
+        for (int l = 0; l < c.nLayer; l++) {
+            Gpt2Params.Block w = p.h[l];
+            LayerNorm.forward(ln, mean, rstd, x, w.ln1Weight, w.ln1Bias, eps);
+            Linear.forward(k, qkv, ln, w.attnWeight, w.attnBias);
+            attendWithCache(l, t, NH, hs, C);
+            Linear.forward(k, proj, atty, w.attnProjWeight, w.attnProjBias);
+            Residual.forward(x, x, proj);
+            LayerNorm.forward(ln, mean, rstd, x, w.ln2Weight, w.ln2Bias, eps);
+            Linear.forward(k, fc, ln, w.fcWeight, w.fcBias);
+            Gelu.forward(fcGelu, fc);
+            Linear.forward(k, proj, fcGelu, w.fcProjWeight, w.fcProjBias);
+            Residual.forward(x, x, proj);
+        }
+        LayerNorm.forward(ln, mean, rstd, x, p.lnFWeight, p.lnFBias, eps);
+        k.lmHeadForward(logits, ln, p.wte);
+        length++;
+        return logits;
+    }
+
+    /** Stores this position's k and v, then softmax(q k^T / sqrt(hs)) v over positions 0..t, per head. */
+    private void attendWithCache(int layer, int t, int NH, int hs, int C) {
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        for (int h = 0; h < NH; h++) {
+            Tensor kc = keys[layer].row(h), vc = values[layer].row(h);
+            for (int i = 0; i < hs; i++) {
+                kc.set(qkv.at(C + h * hs + i), t, i);
+                vc.set(qkv.at(2 * C + h * hs + i), t, i);
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t2 = 0; t2 <= t; t2++) {
+                float dot = 0f;
+                for (int i = 0; i < hs; i++) dot += qkv.at(h * hs + i) * kc.get(t2, i);
+                dot *= scale;
+                scores.put(t2, dot);
+                max = Math.max(max, dot);
+            }
+            float sum = 0f;
+            for (int t2 = 0; t2 <= t; t2++) {
+                float e = (float) Math.exp(scores.at(t2) - max);
+                scores.put(t2, e);
+                sum += e;
+            }
+            for (int i = 0; i < hs; i++) {
+                float y = 0f;
+                for (int t2 = 0; t2 <= t; t2++) y += scores.at(t2) / sum * vc.get(t2, i);
+                atty.put(h * hs + i, y);
+            }
+        }
+    }
+}
