@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
             GenerateCommand.class,
             ScoreCommand.class,
             TrainCommand.class,
+            SftCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
