@@ -15,10 +15,10 @@ import java.util.Set;
  * Adam with decoupled weight decay, as {@code torch.optim.AdamW} computes it. At step t, for
  * each element of a parameter {@code p} with gradient {@code g}:
  * <pre>
- *   p <- p (1 - lr wd)                       only for parameters marked for weight decay
- *   m <- beta1 m + (1 - beta1) g
- *   v <- beta2 v + (1 - beta2) g^2
- *   p <- p - (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ *   p &lt;- p (1 - lr wd)                       only for parameters marked for weight decay
+ *   m &lt;- beta1 m + (1 - beta1) g
+ *   v &lt;- beta2 v + (1 - beta2) g^2
+ *   p &lt;- p - (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  * The moments {@code m}, {@code v} are float32 tensors shaped like the parameter, and the
  * element-wise arithmetic is done in float in PyTorch's order, so weights agree with PyTorch's
