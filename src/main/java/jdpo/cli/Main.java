@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
             TrainCommand.class,
             SftCommand.class,
             CommandLine.HelpCommand.class,
+            TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 
