@@ -21,13 +21,13 @@ import java.nio.file.NoSuchFileException;
             "",
             "Every command prints its own help: jdpo COMMAND --help"},
         subcommands = {
+            TokenizeCommand.class,
             LogprobsCommand.class,
             GenerateCommand.class,
             ScoreCommand.class,
             TrainCommand.class,
             SftCommand.class,
             CommandLine.HelpCommand.class,
-            TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -46,7 +46,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests and notebooks). */
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        // UTF-8 whatever the platform's locale says, so token text prints as it is.
+        return run(new PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true),
+                new PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.StandardCharsets.UTF_8), true), args);
     }
 
     /** Runs the command line with its output and errors going to the given writers. */
