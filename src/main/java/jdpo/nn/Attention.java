@@ -89,6 +89,7 @@ public final class Attention {
         int b = d[0], t = d[1], c = d[2], hs = c / nHead, c3 = 3 * c;
         Shapes.requireSameShape(op, "dqkv", dqkv, "qkv", qkv);
         Shapes.requireSize(op, "dout [B, T, C]", dout, (long) b * t * c);
+        if (dout.dim(-1) != c) throw new IllegalArgumentException(op + ": dout's last dimension must be C = " + c);
         Shapes.requireSize(op, "att [B, nHead, T, T]", att, (long) b * nHead * t * t);
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] x = qkv.data, dx = dqkv.data, a = att.data, g = dout.data;
@@ -99,7 +100,7 @@ public final class Attention {
             for (int bh = from; bh < to; bh++) {
                 int bi = bh / nHead, h = bh % nHead;
                 for (int ti = 0; ti < t; ti++) {
-                    int tok = (bi * t + ti);
+                    int tok = bi * t + ti;
                     int qRow = qkv.offset + tok * c3 + h * hs, dqRow = dqkv.offset + tok * c3 + h * hs;
                     int gRow = dout.offset + tok * c + h * hs;
                     int aRow = att.offset + (bh * t + ti) * t;

@@ -75,7 +75,8 @@ class AttentionTest {
     List<DynamicTest> resultsAreBitIdenticalForOneTwoAndThreeThreads() {
         Rng gen = new Rng(52);
         List<DynamicTest> tests = new ArrayList<>();
-        // Shapes large enough that both passes really split their work across threads.
+        // Large enough that both passes really split: T*T*hs >= 8192 with at least 4 (b, h) pairs,
+        // and forward rows far above Attention's minimum chunk.
         List<int[]> shapes = new ArrayList<>(List.of(new int[] {2, 33, 3, 12}, new int[] {2, 32, 2, 8}));
         while (shapes.size() < 12) {
             shapes.add(new int[] {gen.nextInt(2, 3), gen.nextInt(32, 48), gen.nextInt(2, 4), gen.nextInt(8, 16)});

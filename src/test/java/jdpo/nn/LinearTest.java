@@ -16,7 +16,7 @@ import java.util.function.DoubleSupplier;
 
 import static jdpo.nn.GradientCheck.Settings.OPS;
 import static jdpo.nn.GradientCheck.accumulated;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class LinearTest {
@@ -72,7 +72,7 @@ class LinearTest {
         // Skipping the input gradient must leave the weight gradient the same.
         Tensor dwAgain = dw0.copy();
         Linear.backward(K, null, dwAgain, hasBias ? db0.copy() : null, r, x, w);
-        assertEquals(Arrays.toString(dw.toArray()), Arrays.toString(dwAgain.toArray()));
+        assertArrayEquals(dw.toArray(), dwAgain.toArray());
     }
 
     @Test
@@ -82,7 +82,7 @@ class LinearTest {
         Tensor b = Tensor.of(new float[] {0.5f, 0, -1}, 3);
         Tensor y = Tensor.zeros(1, 3).fill(Float.NaN);
         Linear.forward(K, y, x, w, b);
-        assertEquals(Arrays.toString(new float[] {9.5f, 12f, 14f}), Arrays.toString(y.toArray()));
+        assertArrayEquals(new float[] {9.5f, 12f, 14f}, y.toArray());
     }
 
     @Test
