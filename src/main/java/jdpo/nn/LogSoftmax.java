@@ -1,0 +1,61 @@
+package jdpo.nn;
+
+import jdpo.tensor.Tensor;
+
+import static jdpo.tensor.MatrixShapes.cols;
+import static jdpo.tensor.MatrixShapes.rows;
+
+/**
+ * Log-softmax over the last dimension: {@code logp_j = x_j - logsumexp(x)}, with the
+ * log-sum-exp taken after subtracting the row max (and summed in double) so it never overflows.
+ */
+public final class LogSoftmax {
+    private LogSoftmax() {}
+
+    /**
+     * @param logp   [N.., V], overwritten (may be {@code logits} itself)
+     * @param logits [N.., V]
+     */
+    public static void forward(Tensor logp, Tensor logits) {
+        Shapes.requireSameShape("LogSoftmax.forward", "logp", logp, "logits", logits);
+        int n = rows(logits), v = cols(logits);
+        float[] x = logits.data, o = logp.data;
+        for (int r = 0; r < n; r++) {
+            int xRow = logits.offset + r * v, oRow = logp.offset + r * v;
+            double lse = logSumExp(x, xRow, v);
+            for (int j = 0; j < v; j++) o[oRow + j] = (float) (x[xRow + j] - lse);
+        }
+    }
+
+    /**
+     * {@code dlogits_j += dlogp_j - exp(logp_j) * sum_k dlogp_k}.
+     *
+     * @param dlogits [N.., V], accumulated
+     * @param dlogp   [N.., V]
+     * @param logp    the forward's output
+     */
+    public static void backward(Tensor dlogits, Tensor dlogp, Tensor logp) {
+        Shapes.requireSameShape("LogSoftmax.backward", "dlogits", dlogits, "logp", logp);
+        Shapes.requireSameShape("LogSoftmax.backward", "dlogp", dlogp, "logp", logp);
+        int n = rows(logp), v = cols(logp);
+        float[] lp = logp.data, g = dlogp.data, d = dlogits.data;
+        for (int r = 0; r < n; r++) {
+            int lRow = logp.offset + r * v, gRow = dlogp.offset + r * v, dRow = dlogits.offset + r * v;
+            double sum = 0;
+            for (int j = 0; j < v; j++) sum += g[gRow + j];
+            float total = (float) sum;
+            for (int j = 0; j < v; j++) {
+                d[dRow + j] += g[gRow + j] - (float) Math.exp(lp[lRow + j]) * total;
+            }
+        }
+    }
+
+    /** {@code log sum_j exp(x[from + j])} over {@code v} numbers, stable and summed in double. */
+    static double logSumExp(float[] x, int from, int v) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) max = Math.max(max, x[from + j]);
+        double sum = 0;
+        for (int j = 0; j < v; j++) sum += Math.exp(x[from + j] - max);
+        return max + Math.log(sum);
+    }
+}
