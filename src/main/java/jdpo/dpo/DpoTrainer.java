@@ -36,7 +36,7 @@ public final class DpoTrainer {
 
     /** Sees each step's metrics; may save a checkpoint. */
     public interface Listener {
-        default void onStep(int step, StepMetrics metrics) throws IOException {}
+        void onStep(int step, StepMetrics metrics) throws IOException;
     }
 
     private final Gpt2 policy;

@@ -38,7 +38,7 @@ class Gpt2DecoderTest {
 
     @Test
     void greedySamplingPicksTheArgmaxAndTopKOneIsGreedy() {
-        Tensor logits = Tensor.of(new float[] {0.1f, 2.5f, -1f, 2.4f});
+        Tensor logits = Tensor.of(new float[] {0.1f, 2.5f, -1f, 2.4f}, 4);
         assertEquals(1, new Sampler(0, 0, 1, 4).sample(logits, new Rng(1)));
         Rng rng = new Rng(9);
         for (int i = 0; i < 50; i++) assertEquals(1, new Sampler(1.5, 1, 1, 4).sample(logits, rng));
@@ -47,7 +47,7 @@ class Gpt2DecoderTest {
 
     @Test
     void samplingIsReproducibleBySeedAndFollowsTheDistribution() {
-        Tensor logits = Tensor.of(new float[] {0f, (float) Math.log(3)});
+        Tensor logits = Tensor.of(new float[] {0f, (float) Math.log(3)}, 2);
         Sampler s = new Sampler(1.0, 0, 1.0, 2);
         Rng a = new Rng(4), b = new Rng(4);
         int ones = 0;
