@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
             "Every command prints its own help: jdpo COMMAND --help"},
         subcommands = {
             CommandLine.HelpCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 
