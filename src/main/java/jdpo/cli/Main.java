@@ -28,6 +28,7 @@ import java.nio.file.NoSuchFileException;
             TrainCommand.class,
             SftCommand.class,
             CommandLine.HelpCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -76,13 +76,15 @@ public interface Kernels {
     void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x);
 
     /** The kernel names {@link #of} accepts. */
-    java.util.List<String> NAMES = java.util.List.of("scalar");
+    java.util.List<String> NAMES = java.util.List.of("scalar", "vector");
 
-    /** Kernels by name ("scalar" for now), splitting rows over {@code parallel}. */
+    /** Kernels by name ("scalar" or "vector"), splitting their work over {@code parallel}. */
     static Kernels of(String name, Parallel parallel) {
         switch (name) {
             case "scalar":
                 return new ScalarKernels(parallel);
+            case "vector":
+                return new VectorKernels(parallel);
             default:
                 throw new IllegalArgumentException("unknown kernels '" + name + "'; valid: " + String.join(", ", NAMES));
         }

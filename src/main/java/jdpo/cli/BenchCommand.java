@@ -1,0 +1,107 @@
+package jdpo.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import jdpo.io.BadInputException;
+import jdpo.tensor.Kernels;
+import jdpo.tensor.MatmulBenchmark;
+import jdpo.tensor.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code jdpo bench}: GFLOP/s of the matrix products at GPT-2 124M shapes, per kernel and thread count. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {
+            "Kernel speed: GFLOP/s of every GPT-2 124M matrix product (4 linear layers and the LM head,",
+            "forward and both backwards; 2*m*k*n flops each) for the scalar and vector kernels,",
+            "at 1 thread and at --threads. The scalar kernels run on fewer rows (--scalar-m) to finish.",
+            "Progress goes to stderr; the table (or --json) to stdout."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "Print one JSON object: {\"matmul\": [{m, k, n, op, kernel, threads, gflops}, ...]}.")
+    boolean json;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "The many-thread count, next to 1 thread (default: all ${sys:jdpo.bench.cores} cores).")
+    int threads = Parallel.defaultThreads();
+
+    @Option(names = "--kernels", paramLabel = "NAME", split = ",", defaultValue = "scalar,vector",
+            description = "Kernels to time, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<String> kernels;
+
+    @Option(names = "--m", paramLabel = "ROWS", defaultValue = "512",
+            description = "Rows of every product for the vector kernels: batch x sequence length (default: ${DEFAULT-VALUE}).")
+    int m;
+
+    @Option(names = "--scalar-m", paramLabel = "ROWS", defaultValue = "16",
+            description = "Rows for the scalar kernels, which are ~50x slower: this many for the linear layers, "
+                    + "an eighth for the LM head (default: ${DEFAULT-VALUE}).")
+    int scalarM;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.4",
+            description = "Timed seconds per product, after as long a warm-up (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    static {
+        System.setProperty("jdpo.bench.cores", Integer.toString(Parallel.defaultThreads()));
+    }
+
+    @Override
+    public Integer call() {
+        if (threads < 1) throw new BadInputException("--threads must be at least 1, got " + threads);
+        if (m < 1 || scalarM < 1) throw new BadInputException("--m and --scalar-m must be at least 1");
+        if (!(seconds > 0)) throw new BadInputException("--seconds must be positive, got " + seconds);
+        for (String k : kernels) {
+            if (!Kernels.NAMES.contains(k)) {
+                throw new BadInputException("--kernels: unknown kernels '" + k + "'; valid: " + String.join(", ", Kernels.NAMES));
+            }
+        }
+        List<Integer> threadCounts = threads == 1 ? List.of(1) : List.of(1, threads);
+        PrintStream err = System.err;
+        List<MatmulBenchmark.Case> cases = MatmulBenchmark.gpt2Cases(m);
+        err.printf(Locale.ROOT, "bench: %d products x %s kernels x %s threads (vector %d bits)%n",
+                cases.size(), kernels, threadCounts, jdpo.tensor.VectorKernels.vectorBits());
+        List<MatmulBenchmark.Result> results = new MatmulBenchmark(seconds, seconds).run(cases, kernels, threadCounts,
+                (name, c) -> name.equals("scalar") ? MatmulBenchmark.scalarRows(c, scalarM) : m,
+                r -> err.println("bench: " + row(r)));
+        if (json) {
+            JsonObject out = new JsonObject();
+            out.add("matmul", matmulJson(results));
+            System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+        } else {
+            System.out.println(String.format(Locale.ROOT, "%-21s %5s %5s %6s %-7s %7s %9s",
+                    "op", "m", "k", "n", "kernel", "threads", "GFLOP/s"));
+            for (MatmulBenchmark.Result r : results) System.out.println(row(r));
+        }
+        return 0;
+    }
+
+    private static String row(MatmulBenchmark.Result r) {
+        MatmulBenchmark.Case c = r.shape();
+        return String.format(Locale.ROOT, "%-21s %5d %5d %6d %-7s %7d %9.2f",
+                c.op(), c.m(), c.k(), c.n(), r.kernel(), r.threads(), r.gflops());
+    }
+
+    static JsonArray matmulJson(List<MatmulBenchmark.Result> results) {
+        JsonArray rows = new JsonArray();
+        for (MatmulBenchmark.Result r : results) {
+            JsonObject o = new JsonObject();
+            o.addProperty("m", r.shape().m());
+            o.addProperty("k", r.shape().k());
+            o.addProperty("n", r.shape().n());
+            o.addProperty("op", r.shape().op());
+            o.addProperty("kernel", r.kernel());
+            o.addProperty("threads", r.threads());
+            o.addProperty("gflops", Math.round(r.gflops() * 100) / 100.0);
+            rows.add(o);
+        }
+        return rows;
+    }
+}

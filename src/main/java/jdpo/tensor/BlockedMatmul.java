@@ -1,0 +1,244 @@
+package jdpo.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * The one fast matrix product behind {@link VectorKernels}: {@code C[m, n] += A[m, k] B[k, n]}
+ * (or {@code C = bias + A B}), with {@code A} and {@code B} any {@link StridedMatrix} views.
+ *
+ * <p>The layout is the classic one of GotoBLAS/BLIS. A {@code kc x nc} panel of {@code B} is
+ * copied ("packed") into thin slivers of {@value #NV} vectors' width, an {@code mc x kc} block of
+ * {@code A} into slivers of {@value #MR} rows, so that the micro-kernel reads both operands
+ * front to back from cache, whatever the strides of the originals (a transposed weight costs the
+ * same as a plain one). The micro-kernel keeps an {@code MR x NR} tile of {@code C} in
+ * {@code MR * NV} vector registers and does one broadcast-multiply-add per row and vector for
+ * each step along {@code k}; it never reduces across lanes.
+ *
+ * <p>Every element of {@code C} is one chain of fused multiply-adds in increasing {@code k},
+ * started from its old value (or the bias), whichever tile, block or thread computes it: the
+ * result does not depend on the thread count at all, bit for bit.
+ */
+final class BlockedMatmul {
+    /** Vector width, fixed once per JVM; see {@link VectorWidth}. */
+    static final VectorSpecies<Float> S = VectorWidth.SPECIES;
+    static final int L = S.length();
+    /** Rows of a micro-tile. */
+    static final int MR = 6;
+    /** Vectors per row of a micro-tile. */
+    static final int NV = 2;
+    /** Columns of a micro-tile. */
+    static final int NR = NV * L;
+
+    /**
+     * Cache blocking: {@code kc} steps of {@code k} per packed panel, {@code mc} rows of
+     * {@code A} per packed block (a multiple of {@link #MR}), {@code nc} columns of {@code B}
+     * per packed panel (a multiple of {@link #NR}).
+     */
+    record Blocking(int kc, int mc, int nc) {
+        Blocking {
+            if (kc < 1 || mc < 1 || nc < 1) throw new IllegalArgumentException("blocking must be positive");
+            mc = ceilDiv(mc, MR) * MR;
+            nc = ceilDiv(nc, NR) * NR;
+        }
+    }
+
+    /** Sizes picked by measurement at GPT-2 shapes on a Zen 4 (1 MiB L2 per core); see the README. */
+    static final Blocking DEFAULT = new Blocking(256, 96, 2048);
+
+    /** Packing buffers of one thread, grown on demand and reused by every later call. */
+    private static final class Workspace {
+        float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        void fit(int aSize, int bSize) {
+            if (a.length < aSize) a = new float[aSize];
+            if (b.length < bSize) b = new float[bSize];
+        }
+    }
+
+    private final Blocking blocking;
+    private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
+
+    BlockedMatmul(Blocking blocking) {
+        this.blocking = blocking;
+    }
+
+    /** {@code C += A B}; {@code c} must have column stride 1. */
+    void accumulate(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k) {
+        run(parallel, c, a, b, m, n, k, false, null, 0);
+    }
+
+    /** {@code C = row + A B}, the same {@code row[n]} added to every row; a null row means zeros. */
+    void overwrite(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k,
+                   float[] row, int rowOffset) {
+        run(parallel, c, a, b, m, n, k, true, row, rowOffset);
+    }
+
+    private void run(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k,
+                     boolean overwrite, float[] row, int rowOffset) {
+        if (c.colStride() != 1) throw new IllegalArgumentException("C must be row-major");
+        if (m == 0 || n == 0) return;
+        // Split the longer side of C into whole tiles, one part per thread: the shorter side's
+        // operand is then the one every thread reads in full, and it is the smaller.
+        boolean byCols = n >= m;
+        int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
+        int parts = Math.min(parallel.threads(), tiles);
+        parallel.forRange(parts, 1, (from, to) -> {
+            Workspace ws = workspaces.get();
+            for (int part = from; part < to; part++) {
+                int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
+                if (byCols) {
+                    block(ws, c, a, b, 0, m, lo * NR, Math.min(n, hi * NR), k, overwrite, row, rowOffset);
+                } else {
+                    block(ws, c, a, b, lo * MR, Math.min(m, hi * MR), 0, n, k, overwrite, row, rowOffset);
+                }
+            }
+        });
+    }
+
+    /** Rows {@code [r0, r1)} and columns {@code [j0, j1)} of C, over all of k. */
+    private void block(Workspace ws, StridedMatrix c, StridedMatrix a, StridedMatrix b,
+                       int r0, int r1, int j0, int j1, int k, boolean overwrite, float[] row, int rowOffset) {
+        float[] cd = c.data();
+        int ldc = c.rowStride();
+        if (overwrite) {
+            for (int i = r0; i < r1; i++) {
+                int ci = c.offset() + i * ldc;
+                if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
+                else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
+            }
+        }
+        int kc = Math.min(blocking.kc(), k), mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
+        int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);
+        ws.fit(mc * kc, kc * nc);
+        float[] ap = ws.a, bp = ws.b;
+        for (int jc = j0; jc < j1; jc += nc) {
+            int nCur = Math.min(nc, j1 - jc);
+            for (int pc = 0; pc < k; pc += kc) {
+                int kCur = Math.min(kc, k - pc);
+                packB(bp, b, pc, kCur, jc, nCur);
+                for (int ic = r0; ic < r1; ic += mc) {
+                    int mCur = Math.min(mc, r1 - ic);
+                    packA(ap, a, ic, mCur, pc, kCur);
+                    for (int jr = 0; jr < nCur; jr += NR) {
+                        for (int ir = 0; ir < mCur; ir += MR) {
+                            int ci = c.offset() + (ic + ir) * ldc + jc + jr;
+                            if (ir + MR <= mCur && jr + NR <= nCur) {
+                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc);
+                            } else {
+                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc,
+                                        Math.min(MR, mCur - ir), Math.min(NR, nCur - jr));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A tile cut by the edge of C: computed whole in a scratch tile, only its valid part copied. */
+    private static void edgeTile(float[] tile, float[] ap, int ai, float[] bp, int bi, int kc,
+                                 float[] cd, int ci, int ldc, int rows, int cols) {
+        Arrays.fill(tile, 0f);
+        for (int r = 0; r < rows; r++) System.arraycopy(cd, ci + r * ldc, tile, r * NR, cols);
+        microKernel(ap, ai, bp, bi, kc, tile, 0, NR);
+        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, cd, ci + r * ldc, cols);
+    }
+
+    /**
+     * Packs {@code B[pc : pc+kc, jc : jc+nc]} as slivers of {@link #NR} columns: element
+     * {@code (p, j)} goes to {@code (j / NR) * NR * kc + p * NR + j % NR}; columns past
+     * {@code nc} in the last sliver are zero.
+     */
+    static void packB(float[] dst, StridedMatrix b, int pc, int kc, int jc, int nc) {
+        float[] src = b.data();
+        int rs = b.rowStride(), cs = b.colStride();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int width = Math.min(NR, nc - jr), base = jr * kc;
+            if (cs == 1) {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(src, b.offset() + (pc + p) * rs + jc + jr, dst, base + p * NR, width);
+                }
+            } else {
+                // Transposed B: each column is contiguous in memory, so read along it.
+                for (int j = 0; j < width; j++) {
+                    int s = b.offset() + pc * rs + (jc + jr + j) * cs;
+                    for (int p = 0; p < kc; p++) dst[base + p * NR + j] = src[s + p * rs];
+                }
+            }
+            if (width < NR) {
+                for (int p = 0; p < kc; p++) Arrays.fill(dst, base + p * NR + width, base + (p + 1) * NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs {@code A[ic : ic+mc, pc : pc+kc]} as slivers of {@link #MR} rows: element
+     * {@code (i, p)} goes to {@code (i / MR) * MR * kc + p * MR + i % MR}; rows past {@code mc}
+     * in the last sliver are zero.
+     */
+    static void packA(float[] dst, StridedMatrix a, int ic, int mc, int pc, int kc) {
+        float[] src = a.data();
+        int rs = a.rowStride(), cs = a.colStride();
+        if (cs == 1) {
+            for (int i = 0; i < mc; i++) {
+                int s = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[s + p];
+            }
+        } else {
+            // Transposed A: each column of A is contiguous in memory, so read along it.
+            for (int p = 0; p < kc; p++) {
+                int s = a.offset() + ic * rs + (pc + p) * cs;
+                for (int i = 0; i < mc; i++) dst[(i / MR) * MR * kc + p * MR + i % MR] = src[s + i * rs];
+            }
+        }
+        int padded = ceilDiv(mc, MR) * MR;
+        for (int i = mc; i < padded; i++) {
+            int d = (i / MR) * MR * kc + i % MR;
+            for (int p = 0; p < kc; p++) dst[d + p * MR] = 0f;
+        }
+    }
+
+    /**
+     * {@code C[0:MR, 0:NR] += Ap Bp} over {@code kc} steps, {@code C} at {@code c[ci + r * ldc + j]}.
+     * Twelve accumulators, written out, because the JIT keeps named locals in registers.
+     */
+    static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc) {
+        int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+        FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
+        FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
+        FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
+        FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * MR, b = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector v = FloatVector.broadcast(S, ap[a]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, ap[a + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, ap[a + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, ap[a + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, ap[a + 4]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            v = FloatVector.broadcast(S, ap[a + 5]);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+        x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,24 @@
+package jdpo.tensor;
+
+/**
+ * A matrix read out of a flat array through two strides: element {@code (r, c)} is
+ * {@code data[offset + r * rowStride + c * colStride]}. Swapping the strides transposes the
+ * matrix without moving a number, which is how the six {@link Kernels} products become one
+ * {@code C += A B}: {@code w^T}, {@code x^T} and {@code wte^T} are just views.
+ */
+record StridedMatrix(float[] data, int offset, int rowStride, int colStride) {
+
+    /** A row-major {@code [rows, cols]} tensor as a matrix. */
+    static StridedMatrix of(Tensor t) {
+        return new StridedMatrix(t.data, t.offset, MatrixShapes.cols(t), 1);
+    }
+
+    /** The transpose of a row-major {@code [rows, cols]} tensor, as a matrix {@code [cols, rows]}. */
+    static StridedMatrix transposeOf(Tensor t) {
+        return new StridedMatrix(t.data, t.offset, 1, MatrixShapes.cols(t));
+    }
+
+    float get(int r, int c) {
+        return data[offset + r * rowStride + c * colStride];
+    }
+}

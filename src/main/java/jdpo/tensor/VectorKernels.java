@@ -1,0 +1,123 @@
+package jdpo.tensor;
+
+import jdk.incubator.vector.FloatVector;
+
+import static jdpo.tensor.MatrixShapes.cols;
+import static jdpo.tensor.MatrixShapes.require;
+import static jdpo.tensor.MatrixShapes.rows;
+
+/**
+ * {@link Kernels} on the Vector API ({@code jdk.incubator.vector}). Each of the six products is
+ * one {@code C (+)= A B} of {@link BlockedMatmul}, the transposes being stride swaps:
+ *
+ * <pre>
+ *   linearForward         y  [M,N]  = b + x [M,K] w [K,N]
+ *   linearBackwardInput   dx [M,K] += dy [M,N] (w [K,N])^T
+ *   linearBackwardWeight  dw [K,N] += (x [M,K])^T dy [M,N]          db += column sums of dy
+ *   lmHeadForward     logits [M,V]  = x [M,C] (wte [V,C])^T
+ *   lmHeadBackwardInput   dx [M,C] += dlogits [M,V] wte [V,C]
+ *   lmHeadBackwardWeight dwte[V,C] += (dlogits [M,V])^T x [M,C]
+ * </pre>
+ *
+ * <p>Each output number is a chain of fused multiply-adds in the order of the sum, so results
+ * differ from {@link ScalarKernels} only by float rounding, and do not depend on the thread
+ * count at all.
+ */
+public final class VectorKernels implements Kernels {
+    private final Parallel parallel;
+    private final BlockedMatmul matmul;
+
+    public VectorKernels(Parallel parallel) {
+        this(parallel, BlockedMatmul.DEFAULT);
+    }
+
+    /** With other cache blocking: tests use tiny blocks so small shapes cross every boundary. */
+    VectorKernels(Parallel parallel, BlockedMatmul.Blocking blocking) {
+        this.parallel = parallel;
+        this.matmul = new BlockedMatmul(blocking);
+    }
+
+    @Override
+    public String name() { return "vector"; }
+
+    @Override
+    public Parallel parallel() { return parallel; }
+
+    /** Bits per vector register the kernels use (256 or 512 on x86). */
+    public static int vectorBits() { return BlockedMatmul.S.vectorBitSize(); }
+
+    @Override
+    public void linearForward(Tensor y, Tensor x, Tensor w, Tensor b) {
+        int m = rows(x), k = cols(x), n = cols(w);
+        require("linearForward", "w", w, k, n);
+        require("linearForward", "y", y, m, n);
+        if (b != null) require("linearForward", "b", b, 1, n);
+        matmul.overwrite(parallel, StridedMatrix.of(y), StridedMatrix.of(x), StridedMatrix.of(w), m, n, k,
+                b == null ? null : b.data, b == null ? 0 : b.offset);
+    }
+
+    @Override
+    public void linearBackwardInput(Tensor dx, Tensor dy, Tensor w) {
+        int m = rows(dy), n = cols(dy), k = rows(w);
+        require("linearBackwardInput", "w", w, k, n);
+        require("linearBackwardInput", "dx", dx, m, k);
+        matmul.accumulate(parallel, StridedMatrix.of(dx), StridedMatrix.of(dy), StridedMatrix.transposeOf(w), m, k, n);
+    }
+
+    @Override
+    public void linearBackwardWeight(Tensor dw, Tensor db, Tensor x, Tensor dy) {
+        int m = rows(x), k = cols(x), n = cols(dy);
+        require("linearBackwardWeight", "dy", dy, m, n);
+        require("linearBackwardWeight", "dw", dw, k, n);
+        if (db != null) require("linearBackwardWeight", "db", db, 1, n);
+        matmul.accumulate(parallel, StridedMatrix.of(dw), StridedMatrix.transposeOf(x), StridedMatrix.of(dy), k, n, m);
+        if (db != null) columnSums(db, dy, m, n);
+    }
+
+    /** {@code db[j] += sum_i dy[i, j]}, a vector of columns at a time, each sum in row order. */
+    private void columnSums(Tensor db, Tensor dy, int m, int n) {
+        float[] dbd = db.data, dyd = dy.data;
+        int vl = BlockedMatmul.L;
+        parallel.forRange(BlockedMatmul.ceilDiv(n, vl), 1, (from, to) -> {
+            int j0 = from * vl, j1 = Math.min(n, to * vl), j = j0;
+            for (; j + vl <= j1; j += vl) {
+                FloatVector sum = FloatVector.zero(BlockedMatmul.S);
+                for (int i = 0; i < m; i++) {
+                    sum = sum.add(FloatVector.fromArray(BlockedMatmul.S, dyd, dy.offset + i * n + j));
+                }
+                sum.add(FloatVector.fromArray(BlockedMatmul.S, dbd, db.offset + j)).intoArray(dbd, db.offset + j);
+            }
+            for (; j < j1; j++) {
+                float sum = 0f;
+                for (int i = 0; i < m; i++) sum += dyd[dy.offset + i * n + j];
+                dbd[db.offset + j] += sum;
+            }
+        });
+    }
+
+    @Override
+    public void lmHeadForward(Tensor logits, Tensor x, Tensor wte) {
+        int m = rows(x), c = cols(x), v = rows(wte);
+        require("lmHeadForward", "wte", wte, v, c);
+        require("lmHeadForward", "logits", logits, m, v);
+        matmul.overwrite(parallel, StridedMatrix.of(logits), StridedMatrix.of(x), StridedMatrix.transposeOf(wte),
+                m, v, c, null, 0);
+    }
+
+    @Override
+    public void lmHeadBackwardInput(Tensor dx, Tensor dlogits, Tensor wte) {
+        int m = rows(dlogits), v = cols(dlogits), c = cols(wte);
+        require("lmHeadBackwardInput", "wte", wte, v, c);
+        require("lmHeadBackwardInput", "dx", dx, m, c);
+        matmul.accumulate(parallel, StridedMatrix.of(dx), StridedMatrix.of(dlogits), StridedMatrix.of(wte), m, c, v);
+    }
+
+    @Override
+    public void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x) {
+        int m = rows(x), c = cols(x), v = cols(dlogits);
+        require("lmHeadBackwardWeight", "dlogits", dlogits, m, v);
+        require("lmHeadBackwardWeight", "dwte", dwte, v, c);
+        matmul.accumulate(parallel, StridedMatrix.of(dwte), StridedMatrix.transposeOf(dlogits), StridedMatrix.of(x),
+                v, c, m);
+    }
+}
