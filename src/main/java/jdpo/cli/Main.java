@@ -27,8 +27,8 @@ import java.nio.file.NoSuchFileException;
             ScoreCommand.class,
             TrainCommand.class,
             SftCommand.class,
-            CommandLine.HelpCommand.class,
             BenchCommand.class,
+            CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
 
