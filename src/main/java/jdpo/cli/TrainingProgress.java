@@ -15,7 +15,8 @@ final class TrainingProgress implements AutoCloseable {
 
     TrainingProgress(int total, int start, boolean enabled, PrintWriter err) {
         this.err = err;
-        this.bar = enabled && total > start ? new ProgressBarBuilder()
+        // A bar needs a terminal; in a pipe or a log file the step lines say it all.
+        this.bar = enabled && total > start && System.console() != null ? new ProgressBarBuilder()
                 .setTaskName("DPO")
                 .setInitialMax(total)
                 .startsFrom(start, java.time.Duration.ZERO)

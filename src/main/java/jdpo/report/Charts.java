@@ -59,7 +59,12 @@ public final class Charts {
             }
         }
         if (!any) return;
-        AtomicFiles.write(png, tmp -> BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG));
+        // Through a stream: given a file name, XChart appends ".png" to names that lack it.
+        AtomicFiles.write(png, tmp -> {
+            try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
     }
 
     /** Collects metric values by name over steps, then draws the standard training charts. */
