@@ -70,7 +70,8 @@ public final class AtomicFiles {
 
     /**
      * Runs {@code writer} on a new empty temporary directory, syncs everything in it, then swaps
-     * it in as {@code target}; the old {@code target} and everything in it is deleted.
+     * it in as {@code target}; the old {@code target} and everything in it is deleted. Missing
+     * parent directories are created.
      */
     public static void replaceDirectory(Path target, IoConsumer<Path> writer) {
         Path abs = target.toAbsolutePath().normalize();
@@ -81,6 +82,7 @@ public final class AtomicFiles {
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
                 throw new BadInputException(target + ": exists and is not a directory");
             }
+            Files.createDirectories(parent);
             for (Path leftover : leftovers(abs, ".tmp-")) deleteTree(leftover);
             for (Path leftover : leftovers(abs, ".old-")) deleteTree(leftover);
             Files.createDirectory(tmp);

@@ -71,7 +71,7 @@ public final class Json {
                 while (in.hasNext()) {
                     String name = in.nextName();
                     if (o.has(name)) {
-                        throw new BadInputException(where + ": key \"" + name + "\" appears twice in the same object");
+                        throw new BadInputException(where + ": key " + quote(name) + " appears twice in the same object");
                     }
                     o.add(name, read(in, where));
                 }
@@ -116,7 +116,7 @@ public final class Json {
     public static int requireInt(JsonObject o, String field, String where) {
         long v = requireLong(o, field, where);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw new BadInputException(where + ": field \"" + field + "\" = " + v + " is out of range for an int");
+            throw new BadInputException(where + ": field " + quote(field) + " = " + v + " is out of range for an int");
         }
         return (int) v;
     }
@@ -132,7 +132,7 @@ public final class Json {
         try {
             return d.longValueExact();
         } catch (ArithmeticException e) {
-            throw new BadInputException(where + ": field \"" + field + "\" must be an integer, got " + d.toString());
+            throw new BadInputException(where + ": field " + quote(field) + " must be an integer, got " + d.toString());
         }
     }
 
@@ -146,7 +146,7 @@ public final class Json {
         BigDecimal d = number(require(o, field, where), field, "a number", where);
         double v = d.doubleValue();
         if (!Double.isFinite(v)) {
-            throw new BadInputException(where + ": field \"" + field + "\" = " + d + " is too large for a double");
+            throw new BadInputException(where + ": field " + quote(field) + " = " + d + " is too large for a double");
         }
         return v;
     }
@@ -230,8 +230,8 @@ public final class Json {
 
     private static JsonElement require(JsonObject o, String field, String where) {
         JsonElement e = o.get(field);
-        if (e == null) throw new BadInputException(where + ": missing field \"" + field + "\"");
-        if (e.isJsonNull()) throw new BadInputException(where + ": field \"" + field + "\" is null");
+        if (e == null) throw new BadInputException(where + ": missing field " + quote(field) + "");
+        if (e.isJsonNull()) throw new BadInputException(where + ": field " + quote(field) + " is null");
         return e;
     }
 
@@ -242,7 +242,7 @@ public final class Json {
     }
 
     private static BadInputException wrongType(String field, String expected, JsonElement e, String where) {
-        return new BadInputException(where + ": field \"" + field + "\" must be " + expected + ", found " + describe(e));
+        return new BadInputException(where + ": field " + quote(field) + " must be " + expected + ", found " + describe(e));
     }
 
     /** A short description of a JSON value for error messages: its type and, if short, its text. */
@@ -251,15 +251,30 @@ public final class Json {
         if (e.isJsonObject()) return "an object";
         if (e.isJsonArray()) return "an array";
         JsonPrimitive p = e.getAsJsonPrimitive();
-        String kind = p.isString() ? "string" : p.isNumber() ? "number" : "boolean";
-        String text = p.isString() ? "\"" + p.getAsString() + "\"" : p.getAsString();
-        return kind + " " + shorten(text);
+        if (p.isString()) return "string " + quote(p.getAsString());
+        return (p.isNumber() ? "number " : "boolean ") + shorten(p.getAsString());
     }
 
     /** {@code s} on one line and at most 80 characters, for messages. */
     static String shorten(String s) {
         String one = oneLine(s);
         return one.length() <= 80 ? one : one.substring(0, 77) + "...";
+    }
+
+    /**
+     * {@code s} in double quotes for a one-line message: quotes, backslashes and control
+     * characters escaped as in JSON, cut to about 80 characters.
+     */
+    public static String quote(String s) {
+        String cut = s.length() <= 80 ? s : s.substring(0, 77) + "...";
+        StringBuilder b = new StringBuilder(cut.length() + 2).append('"');
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
     }
 
     /** Gson's message for a reader, without its advice to Gson's own users, on one line. */

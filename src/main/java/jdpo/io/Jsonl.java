@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -54,19 +53,23 @@ public final class Jsonl {
     /** Streams the objects of {@code file} to {@code action}, one line in memory at a time. */
     public static void forEach(Path file, Consumer<Line> action) {
         if (Files.isDirectory(file)) throw new BadInputException(file + ": is a directory, expected a .jsonl file");
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (InputStream in = Files.newInputStream(file)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            byte[] buffer = new byte[1 << 16];
             int number = 0;
-            boolean more = true;
-            while (more) {
-                bytes.reset();
-                int b;
-                while ((b = in.read()) != -1 && b != '\n') bytes.write(b);
-                more = b != -1;
-                if (!more && bytes.size() == 0) break;
-                number++;
-                parseLine(file, number, bytes.toByteArray(), action);
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] != '\n') continue;
+                    line.write(buffer, start, i - start);
+                    parseLine(file, ++number, line.toByteArray(), action);
+                    line.reset();
+                    start = i + 1;
+                }
+                line.write(buffer, start, n - start);
             }
+            if (line.size() > 0) parseLine(file, ++number, line.toByteArray(), action);
         } catch (IOException e) {
             throw FileProblems.reading(file, e);
         }

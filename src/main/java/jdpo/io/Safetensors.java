@@ -76,13 +76,13 @@ public final class Safetensors {
     private static void checkReadable(Path file, SafetensorsHeader.Entry e) {
         SafetensorsHeader.Dtype d = e.dtype;
         if (d != SafetensorsHeader.Dtype.F32 && d != SafetensorsHeader.Dtype.F16 && d != SafetensorsHeader.Dtype.BF16) {
-            throw new BadInputException(file + ": tensor \"" + e.name + "\" has dtype " + d
+            throw new BadInputException(file + ": tensor " + Json.quote(e.name) + " has dtype " + d
                     + "; jdpo reads only F32, F16 and BF16");
         }
         long count = (e.end - e.begin) / d.bytes;
         boolean dimsFit = Arrays.stream(e.shape).allMatch(n -> n <= Integer.MAX_VALUE);
         if (count > Integer.MAX_VALUE - 8 || !dimsFit) {
-            throw new BadInputException(file + ": tensor \"" + e.name + "\" with shape " + Arrays.toString(e.shape)
+            throw new BadInputException(file + ": tensor " + Json.quote(e.name) + " with shape " + Arrays.toString(e.shape)
                     + " is too large for one Java array");
         }
     }

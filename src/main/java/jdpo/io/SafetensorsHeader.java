@@ -120,7 +120,7 @@ final class SafetensorsHeader {
             in.beginObject();
             while (in.hasNext()) {
                 String name = in.nextName();
-                if (!names.add(name)) throw bad(file, "tensor \"" + name + "\" appears twice in the header");
+                if (!names.add(name)) throw bad(file, "tensor " + Json.quote(name) + " appears twice in the header");
                 if (name.equals("__metadata__")) {
                     readMetadata(file, in, metadata);
                 } else {
@@ -140,9 +140,9 @@ final class SafetensorsHeader {
         in.beginObject();
         while (in.hasNext()) {
             String key = in.nextName();
-            if (metadata.containsKey(key)) throw bad(file, "__metadata__ key \"" + key + "\" appears twice");
+            if (metadata.containsKey(key)) throw bad(file, "__metadata__ key " + Json.quote(key) + " appears twice");
             if (in.peek() != JsonToken.STRING) {
-                throw bad(file, "__metadata__ value of \"" + key + "\" must be a string, found " + in.peek());
+                throw bad(file, "__metadata__ value of " + Json.quote(key) + " must be a string, found " + in.peek());
             }
             metadata.put(key, in.nextString());
         }
@@ -150,7 +150,7 @@ final class SafetensorsHeader {
     }
 
     private static Entry readEntry(Path file, JsonReader in, String name) throws IOException {
-        String where = "tensor \"" + name + "\": ";
+        String where = "tensor " + Json.quote(name) + ": ";
         if (in.peek() != JsonToken.BEGIN_OBJECT) throw bad(file, where + "expected an object with dtype, shape and data_offsets, found " + in.peek());
         Dtype dtype = null;
         long[] shape = null;
@@ -159,13 +159,13 @@ final class SafetensorsHeader {
         in.beginObject();
         while (in.hasNext()) {
             String field = in.nextName();
-            if (!seen.add(field)) throw bad(file, where + "field \"" + field + "\" appears twice");
+            if (!seen.add(field)) throw bad(file, where + "field " + Json.quote(field) + " appears twice");
             switch (field) {
                 case "dtype":
                     if (in.peek() != JsonToken.STRING) throw bad(file, where + "dtype must be a string, found " + in.peek());
                     String s = in.nextString();
                     dtype = Dtype.parse(s);
-                    if (dtype == null) throw bad(file, where + "unknown dtype \"" + Json.shorten(s) + "\"");
+                    if (dtype == null) throw bad(file, where + "unknown dtype " + Json.quote(s));
                     break;
                 case "shape":
                     shape = readIntegers(file, in, where + "shape");
@@ -216,10 +216,10 @@ final class SafetensorsHeader {
         for (Entry e : entries) {
             long needed = byteSize(file, e);
             if (e.end < e.begin) {
-                throw bad(file, "tensor \"" + e.name + "\": data_offsets [" + e.begin + ", " + e.end + "] end before they begin");
+                throw bad(file, "tensor " + Json.quote(e.name) + ": data_offsets [" + e.begin + ", " + e.end + "] end before they begin");
             }
             if (e.end - e.begin != needed) {
-                throw bad(file, "tensor \"" + e.name + "\": data_offsets [" + e.begin + ", " + e.end + "] span "
+                throw bad(file, "tensor " + Json.quote(e.name) + ": data_offsets [" + e.begin + ", " + e.end + "] span "
                         + (e.end - e.begin) + " bytes, but " + e.dtype + " " + Arrays.toString(e.shape) + " needs " + needed);
             }
         }
@@ -229,18 +229,18 @@ final class SafetensorsHeader {
         Entry previous = null;
         for (Entry e : byOffset) {
             if (e.begin > expected) {
-                throw bad(file, "bytes [" + expected + ", " + e.begin + ") of the data belong to no tensor (a hole before tensor \""
-                        + e.name + "\")");
+                throw bad(file, "bytes [" + expected + ", " + e.begin + ") of the data belong to no tensor (a hole before tensor "
+                        + Json.quote(e.name) + ")");
             }
             if (e.begin < expected) {
-                throw bad(file, "tensor \"" + e.name + "\" at [" + e.begin + ", " + e.end + ") overlaps tensor \""
-                        + previous.name + "\" at [" + previous.begin + ", " + previous.end + ")");
+                throw bad(file, "tensor " + Json.quote(e.name) + " at [" + e.begin + ", " + e.end + ") overlaps tensor "
+                        + Json.quote(previous.name) + " at [" + previous.begin + ", " + previous.end + ")");
             }
             expected = e.end;
             previous = e;
         }
         if (expected > dataLength) {
-            throw bad(file, "tensor \"" + previous.name + "\" ends at data byte " + expected + " but the file holds only "
+            throw bad(file, "tensor " + Json.quote(previous.name) + " ends at data byte " + expected + " but the file holds only "
                     + dataLength + " data bytes (truncated?)");
         }
         if (expected < dataLength) {
@@ -256,7 +256,7 @@ final class SafetensorsHeader {
             for (long d : e.shape) n = Math.multiplyExact(n, d);
             return n;
         } catch (ArithmeticException overflow) {
-            throw bad(file, "tensor \"" + e.name + "\": shape " + Arrays.toString(e.shape) + " is too large (size overflows)");
+            throw bad(file, "tensor " + Json.quote(e.name) + ": shape " + Arrays.toString(e.shape) + " is too large (size overflows)");
         }
     }
 

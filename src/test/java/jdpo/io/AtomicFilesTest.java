@@ -78,6 +78,13 @@ class AtomicFilesTest {
     }
 
     @Test
+    void replaceDirectoryCreatesMissingParents() throws IOException {
+        Path out = dir.resolve("runs/exp1");
+        AtomicFiles.replaceDirectory(out, tmp -> Files.writeString(tmp.resolve("weights"), "w"));
+        assertEquals("w", Files.readString(out.resolve("weights")));
+    }
+
+    @Test
     void aDirectoryWriterThatThrowsLeavesTheOldDirectoryIntact() throws IOException {
         Path out = dir.resolve("ckpt");
         AtomicFiles.replaceDirectory(out, tmp -> Files.writeString(tmp.resolve("weights"), "old"));

@@ -54,6 +54,15 @@ class JsonlTest {
     }
 
     @Test
+    void linesLongerThanTheReadBufferArriveWhole() throws IOException {
+        String longText = "x".repeat(200_000) + "é";
+        Path f = file("{\"n\":1}\n{\"text\":\"" + longText + "\"}\n{\"n\":3}");
+        List<Jsonl.Line> lines = Jsonl.readLines(f);
+        assertEquals(List.of(1, 2, 3), lines.stream().map(Jsonl.Line::number).toList());
+        assertEquals(longText, lines.get(1).object().get("text").getAsString());
+    }
+
+    @Test
     void emptyFileHasNoObjects() throws IOException {
         assertEquals(List.of(), Jsonl.readObjects(file("")));
         assertEquals(List.of(), Jsonl.readObjects(file("\n\n")));

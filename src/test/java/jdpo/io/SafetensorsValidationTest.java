@@ -122,6 +122,12 @@ class SafetensorsValidationTest {
     }
 
     @Test
+    void namesWithControlCharactersAreEscapedSoTheMessageStaysOneLine() throws IOException {
+        rejectsHeader("{\"a\\nb\\\"c\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}}", zeros(1),
+                "tensor \"a\\u000ab\\\"c\" has dtype I8");
+    }
+
+    @Test
     void unknownDtype() throws IOException {
         rejectsHeader("{\"a\":{\"dtype\":\"F17\",\"shape\":[1],\"data_offsets\":[0,4]}}", f32(1), "tensor \"a\"", "unknown dtype \"F17\"");
     }
