@@ -55,7 +55,13 @@ public final class Gpt2Checkpoint {
             }
         }
         Gpt2Config config = Gpt2Config.read(configFile);
-        return fromTensors(config, Safetensors.read(weightsFile), weightsFile.toString());
+        // Skipped unread: the mask buffers (some transformers versions stored them as BOOL).
+        return fromTensors(config, Safetensors.read(weightsFile, name -> !BUFFER.matcher(stripPrefix(name)).matches()),
+                weightsFile.toString());
+    }
+
+    private static String stripPrefix(String name) {
+        return name.startsWith("transformer.") ? name.substring("transformer.".length()) : name;
     }
 
     /** Puts named tensors (as a safetensors file holds them) into a parameter block for {@code config}. */
@@ -64,7 +70,7 @@ public final class Gpt2Checkpoint {
         Map<String, Tensor> byName = new LinkedHashMap<>();
         Tensor lmHead = null;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            String name = e.getKey().startsWith("transformer.") ? e.getKey().substring("transformer.".length()) : e.getKey();
+            String name = stripPrefix(e.getKey());
             if (name.equals("lm_head.weight")) {
                 lmHead = e.getValue();
             } else if (BUFFER.matcher(name).matches()) {
