@@ -55,57 +55,58 @@ public final class Gpt2Checkpoint {
             }
         }
         Gpt2Config config = Gpt2Config.read(configFile);
-        // Skipped unread: the mask buffers (some transformers versions stored them as BOOL).
-        return fromTensors(config, Safetensors.read(weightsFile, name -> !BUFFER.matcher(stripPrefix(name)).matches()),
-                weightsFile.toString());
+        return readWeights(config, weightsFile);
     }
 
     private static String stripPrefix(String name) {
         return name.startsWith("transformer.") ? name.substring("transformer.".length()) : name;
     }
 
-    /** Puts named tensors (as a safetensors file holds them) into a parameter block for {@code config}. */
-    public static Loaded fromTensors(Gpt2Config config, Map<String, Tensor> tensors, String source) {
-        List<String> warnings = new ArrayList<>();
-        Map<String, Tensor> byName = new LinkedHashMap<>();
-        Tensor lmHead = null;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            String name = stripPrefix(e.getKey());
-            if (name.equals("lm_head.weight")) {
-                lmHead = e.getValue();
-            } else if (BUFFER.matcher(name).matches()) {
-                continue; // the causal mask as a buffer; jdpo's attention applies it by construction
-            } else if (byName.put(name, e.getValue()) != null) {
-                throw new BadInputException(source + ": tensor " + name + " appears both with and without the transformer. prefix");
-            }
-        }
+    /**
+     * Reads the weights straight into one parameter block (no second copy in memory), checking
+     * every tensor's name and shape against the config.
+     */
+    static Loaded readWeights(Gpt2Config config, Path weightsFile) {
+        String source = weightsFile.toString();
         Gpt2Params params = new Gpt2Params(config);
-        for (Map.Entry<String, Tensor> e : params.named().entrySet()) {
-            String name = e.getKey();
-            Tensor dst = e.getValue();
-            Tensor src = byName.remove(name);
-            if (src == null) {
-                throw new BadInputException(source + ": tensor " + name + " " + Arrays.toString(dst.shape())
+        Map<String, Tensor> wanted = params.named();
+        Map<String, String> fileNameOf = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        // The tied head is compared with wte when that costs little memory; GPT-2 124M's is 150 MB.
+        Tensor[] lmHead = {null};
+        Safetensors.readInto(weightsFile, (fileName, shape) -> {
+            String name = stripPrefix(fileName);
+            if (BUFFER.matcher(name).matches()) return null; // the causal mask; attention applies it by construction
+            if (name.equals("lm_head.weight")) {
+                if (params.wte.size() > (1 << 22)) return null;
+                lmHead[0] = Tensor.zeros(params.wte.shape());
+                return lmHead[0];
+            }
+            Tensor dst = wanted.get(name);
+            if (dst == null) {
+                warnings.add(source + ": ignoring unexpected tensor " + fileName);
+                return null;
+            }
+            String earlier = fileNameOf.put(name, fileName);
+            if (earlier != null) {
+                throw new BadInputException(source + ": tensor " + name + " appears twice, as " + earlier + " and " + fileName);
+            }
+            long[] want = Arrays.stream(dst.shape()).asLongStream().toArray();
+            if (!Arrays.equals(want, shape)) {
+                throw new BadInputException(source + ": tensor " + fileName + " has shape " + Arrays.toString(shape)
+                        + " but config.json implies " + Arrays.toString(want));
+            }
+            return dst;
+        });
+        for (Map.Entry<String, Tensor> e : wanted.entrySet()) {
+            if (!fileNameOf.containsKey(e.getKey())) {
+                throw new BadInputException(source + ": tensor " + e.getKey() + " " + Arrays.toString(e.getValue().shape())
                         + " is missing (config: " + config + ")");
             }
-            if (!src.sameShape(dst)) {
-                throw new BadInputException(source + ": tensor " + name + " has shape " + Arrays.toString(src.shape())
-                        + " but config.json implies " + Arrays.toString(dst.shape()));
-            }
-            dst.copyFrom(src);
-            if (!dst.allFinite()) warnings.add(source + ": tensor " + name + " holds NaN or infinite values");
+            if (!e.getValue().allFinite()) warnings.add(source + ": tensor " + e.getKey() + " holds NaN or infinite values");
         }
-        for (String extra : byName.keySet()) {
-            warnings.add(source + ": ignoring unexpected tensor " + extra);
-        }
-        if (lmHead != null) {
-            if (!lmHead.sameShape(params.wte)) {
-                throw new BadInputException(source + ": lm_head.weight has shape " + Arrays.toString(lmHead.shape())
-                        + ", expected the shape of wte " + Arrays.toString(params.wte.shape()));
-            }
-            if (!Arrays.equals(lmHead.toArray(), params.wte.toArray())) {
-                warnings.add(source + ": lm_head.weight differs from wte.weight; GPT-2 ties them, so wte is used for both");
-            }
+        if (lmHead[0] != null && !Arrays.equals(lmHead[0].toArray(), params.wte.toArray())) {
+            warnings.add(source + ": lm_head.weight differs from wte.weight; GPT-2 ties them, so wte is used for both");
         }
         return new Loaded(params, warnings);
     }

@@ -58,6 +58,56 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Reads tensors straight into tensors the caller already has, so a checkpoint needs no second
+     * copy in memory. For each tensor of the file, in header order, {@code target} is given its name
+     * and shape and returns the tensor to fill (of that shape) or null to skip it unread.
+     *
+     * @return the names that were read
+     */
+    public static java.util.List<String> readInto(Path file, java.util.function.BiFunction<String, long[], Tensor> target) {
+        try (FileChannel ch = open(file)) {
+            SafetensorsHeader header = SafetensorsHeader.read(file, ch);
+            java.util.List<String> read = new java.util.ArrayList<>();
+            ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (SafetensorsHeader.Entry e : header.entries) {
+                Tensor dst = target.apply(e.name, e.shape.clone());
+                if (dst == null) continue;
+                checkReadable(file, e);
+                long[] want = Arrays.stream(dst.shape()).asLongStream().toArray();
+                if (!Arrays.equals(want, e.shape)) {
+                    throw new BadInputException(file + ": tensor " + Json.quote(e.name) + " has shape " + Arrays.toString(e.shape)
+                            + ", expected " + Arrays.toString(want));
+                }
+                float[] values = dst.data;
+                if (dst.offset == 0 && values.length == dst.size()) {
+                    readValues(file, ch, header.dataStart + e.begin, e.dtype, values, chunk);
+                } else {
+                    readValuesAt(file, ch, header.dataStart + e.begin, e.dtype, dst, chunk);
+                }
+                read.add(e.name);
+            }
+            return read;
+        } catch (IOException e) {
+            throw FileProblems.reading(file, e);
+        }
+    }
+
+    /** Like {@link #readValues} into a view that starts inside its array. */
+    private static void readValuesAt(Path file, FileChannel ch, long position, SafetensorsHeader.Dtype dtype,
+                                     Tensor dst, ByteBuffer chunk) throws IOException {
+        int perChunk = chunk.capacity() / dtype.bytes;
+        float[] buf = new float[Math.min(perChunk, dst.size())];
+        for (int done = 0; done < dst.size(); ) {
+            int k = Math.min(buf.length, dst.size() - done);
+            float[] part = k == buf.length ? buf : new float[k];
+            readValues(file, ch, position, dtype, part, chunk);
+            System.arraycopy(part, 0, dst.data, dst.offset + done, k);
+            position += (long) k * dtype.bytes;
+            done += k;
+        }
+    }
+
     /** The header's {@code __metadata__} map (empty when absent); the header is validated. */
     public static Map<String, String> readMetadata(Path file) {
         try (FileChannel ch = open(file)) {
