@@ -15,13 +15,13 @@ import java.util.List;
  * Continuations sampled from a model at temperature 1 (the model's own distribution), each with
  * its reward and its log-probability under the model and, optionally, under a reference.
  */
-final class Samples {
+public final class Samples {
     private Samples() {}
 
     /** One sampled continuation. */
-    record Sample(String prompt, String continuation, double reward, double logp, double refLogp) {
+    public record Sample(String prompt, String continuation, double reward, double logp, double refLogp) {
         /** log pi(y|x) - log pi_ref(y|x): one draw of the KL estimate. */
-        double logRatio() {
+        public double logRatio() {
             return logp - refLogp;
         }
     }
@@ -31,7 +31,7 @@ final class Samples {
      * and including {@code <|endoftext|>}), scores them with {@code reward}, and when
      * {@code reference} is given also computes their log-prob under it.
      */
-    static List<Sample> draw(Gpt2Params model, Gpt2Params reference, Kernels kernels, Tokenizer tok, List<String> prompts,
+    public static List<Sample> draw(Gpt2Params model, Gpt2Params reference, Kernels kernels, Tokenizer tok, List<String> prompts,
                              int perPrompt, int maxNewTokens, SentimentReward reward, Rng rng) {
         Sampler sampler = new Sampler(1.0, 0, 1.0, model.config.vocabSize);
         List<Sample> out = new ArrayList<>();
@@ -57,12 +57,12 @@ final class Samples {
         return ids.length > 0 && ids[ids.length - 1] == eos ? java.util.Arrays.copyOf(ids, ids.length - 1) : ids;
     }
 
-    static double meanReward(List<Sample> samples) {
+    public static double meanReward(List<Sample> samples) {
         return samples.stream().mapToDouble(Sample::reward).average().orElse(Double.NaN);
     }
 
     /** KL(pi || pi_ref) estimated as the mean of log pi(y|x) - log pi_ref(y|x) over y drawn from pi. */
-    static double klEstimate(List<Sample> samples) {
+    public static double klEstimate(List<Sample> samples) {
         return samples.stream().mapToDouble(Sample::logRatio).average().orElse(Double.NaN);
     }
 }
