@@ -21,6 +21,7 @@ import java.nio.file.NoSuchFileException;
             "",
             "Every command prints its own help: jdpo COMMAND --help"},
         subcommands = {
+            DemoCommand.class,
             TokenizeCommand.class,
             LogprobsCommand.class,
             GenerateCommand.class,

@@ -59,12 +59,26 @@ public final class Charts {
             }
         }
         if (!any) return;
+        save(png, chart);
+    }
+
+    /** Writes a chart as PNG, atomically. */
+    public static void save(Path png, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) throws IOException {
         // Through a stream: given a file name, XChart appends ".png" to names that lack it.
         AtomicFiles.write(png, tmp -> {
             try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(tmp)) {
                 BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG);
             }
         });
+    }
+
+    /** A bar chart of named values, e.g. the mean reward before and after training. */
+    public static void bars(Path png, String title, String yLabel, List<String> names, List<Double> values) throws IOException {
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(600).height(450)
+                .title(title).yAxisTitle(yLabel).build();
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries(yLabel, names, values);
+        save(png, chart);
     }
 
     /** Collects metric values by name over steps, then draws the standard training charts. */
