@@ -40,6 +40,8 @@ final class NotebookRunner {
 
     /** Line magics a notebook may use; all name class path entries, which the runner supplies. */
     private static final List<String> CLASSPATH_MAGICS = List.of("%classpath", "%jars");
+    /** With -Djdpo.notebooks.times=true, each snippet's time goes to the console. */
+    private static final PrintStream TIMES = Boolean.getBoolean("jdpo.notebooks.times") ? System.err : null;
     /** Object.toString's "class@hash", which differs from run to run. */
     private static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[\\w.$]+@[0-9a-f]+");
 
@@ -126,7 +128,9 @@ final class NotebookRunner {
 
         /** Evaluates one snippet, collecting its printed output; fails on any problem. */
         private SnippetEvent eval(String code) {
+            long t0 = System.nanoTime();
             List<SnippetEvent> events = shell.eval(code);
+            if (TIMES != null) TIMES.printf("  cell %d %6.0f ms  %s%n", number, (System.nanoTime() - t0) / 1e6, firstLine(code));
             collectStreams();
             SnippetEvent primary = null;
             for (SnippetEvent e : events) {

@@ -20,19 +20,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  *
  * <p>With {@code -Djdpo.notebooks.write=true} the outputs of the run (text and PNG charts) are
  * written back into the notebooks, which is how the stored outputs are made:
- * {@code mvn test -Dtest=NotebooksTest -Djdpo.notebooks.write=true}.
+ * {@code mvn test -Dtest=NotebooksTest -Djdpo.notebooks.write=true} (add
+ * {@code -Djdpo.notebooks.only=04} for one notebook).
  */
 class NotebooksTest {
     private static final Path DIR = Path.of("notebooks");
     private static final boolean WRITE = Boolean.getBoolean("jdpo.notebooks.write");
+    /** Runs only the notebooks whose file name contains this, e.g. {@code -Djdpo.notebooks.only=04}. */
+    private static final String ONLY = System.getProperty("jdpo.notebooks.only", "");
 
     @TestFactory
     Stream<DynamicTest> everyNotebookRunsTopToBottom() throws IOException {
         List<Path> notebooks;
         try (Stream<Path> files = Files.list(DIR)) {
-            notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().collect(Collectors.toList());
+            notebooks = files.filter(p -> p.toString().endsWith(".ipynb"))
+                    .filter(p -> p.getFileName().toString().contains(ONLY)).sorted().collect(Collectors.toList());
         }
-        assertFalse(notebooks.isEmpty(), "no notebooks in " + DIR.toAbsolutePath());
+        assertFalse(notebooks.isEmpty(), "no notebooks in " + DIR.toAbsolutePath() + (ONLY.isEmpty() ? "" : " matching " + ONLY));
         return notebooks.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> run(p)));
     }
 
