@@ -56,13 +56,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "0.1", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
     double beta;
 
-    @Option(names = "--steps", defaultValue = "120", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "80", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per step. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "5e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
     @Option(names = "--eval-prompts", defaultValue = "96", paramLabel = "N", description = "Held-out prompts sampled before and after. Default: ${DEFAULT-VALUE}.")

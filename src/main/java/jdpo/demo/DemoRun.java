@@ -46,9 +46,9 @@ public final class DemoRun {
         public Path model = Path.of("weights/tiny");
         public long seed = 1;
         public double beta = 0.1;
-        public int steps = 120;
+        public int steps = 80;
         public int batchSize = 8;
-        public double lr = 1e-3;
+        public double lr = 5e-4;
         public int evalPrompts = 96;
         public int maxNewTokens = 40;
     }
