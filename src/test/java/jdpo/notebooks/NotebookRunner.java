@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -43,7 +44,7 @@ final class NotebookRunner {
     /** With -Djdpo.notebooks.times=true, each snippet's time goes to the console. */
     private static final PrintStream TIMES = Boolean.getBoolean("jdpo.notebooks.times") ? System.err : null;
     /** Object.toString's "class@hash", which differs from run to run. */
-    private static final java.util.regex.Pattern IDENTITY = java.util.regex.Pattern.compile("[\\w.$]+@[0-9a-f]+");
+    private static final Pattern IDENTITY = Pattern.compile("[\\w.$]+@[0-9a-f]+");
 
     /** Runs every code cell of {@code nb}; returns each code cell's outputs as nbformat JSON. */
     static List<JsonArray> run(Notebook nb) {

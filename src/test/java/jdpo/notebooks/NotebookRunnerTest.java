@@ -54,10 +54,12 @@ class NotebookRunnerTest {
     @Test
     void cellsShareStateAndKeepPrintedTextResultsAndImages() throws IOException {
         List<JsonArray> out = NotebookRunner.run(notebook(
-                "%classpath ../target/classes\nint x = 20;\nSystem.out.println(\"x is \" + x);\nSystem.out.print(\"twice \" + 2 * x);",
+                "%classpath ../target/classes\nint x = 20;\nSystem.out.println(\"x is \" + x);\nSystem.out.print(\"twice \" + 2 * x);\n// the end",
                 "int twice(int v) { return 2 * v; }\ntwice(x) + 2",
-                "var img = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB);\nimg"));
-        assertEquals(3, out.size());
+                "var img = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB);\nimg",
+                "// a cell with nothing to run"));
+        assertEquals(4, out.size());
+        assertEquals(0, out.get(3).size());
         JsonObject printed = out.get(0).get(0).getAsJsonObject();
         assertEquals("stream", printed.get("output_type").getAsString());
         assertEquals("x is 20\ntwice 40", text(printed));
