@@ -21,6 +21,17 @@ public final class DpoStep {
     private final DpoLoss loss;
     private final RpoTerm rpo;
     private final SequenceLogProbs logps;
+    private Timings timings;
+
+    /** Seconds spent in each phase, summed over the batches run while attached (for benchmarks). */
+    public static final class Timings {
+        public double policyForward, referenceForward, loss, backward;
+    }
+
+    /** Records the time of each phase into {@code t} from now on (null stops recording). */
+    public void recordTimings(Timings t) {
+        this.timings = t;
+    }
 
     /** What one batch gave: the loss with its metrics, and the log-probs behind them. */
     public static final class Result {
@@ -70,9 +81,12 @@ public final class DpoStep {
         int B = batch.pairs, rows = batch.rows, T = batch.T;
         Parallel par = policy.kernels().parallel();
 
+        long t0 = System.nanoTime();
         Tensor logits = policy.forward(batch.ids, rows, T);
         double[] pi = logps.forward(par, logits, batch.targets, rows, T);
+        long t1 = System.nanoTime();
         double[] ref = reference.logps(batch, pairIds);
+        long t2 = System.nanoTime();
 
         double[] pc = slice(pi, 0, B), pr = slice(pi, B, 2 * B);
         double[] rc = slice(ref, 0, B), rr = slice(ref, B, 2 * B);
@@ -97,6 +111,7 @@ public final class DpoStep {
         }
 
         double meanC = meanScoredLogits(logits, batch, 0, B), meanR = meanScoredLogits(logits, batch, B, rows);
+        long t3 = System.nanoTime();
         if (backward) {
             double[] dRow = new double[rows];
             double[] dToken = rpo == null ? null : new double[rows];
@@ -107,6 +122,12 @@ public final class DpoStep {
             }
             logps.backward(par, policy.logitsGrad(), logits, batch.targets, dRow, dToken, rows, T);
             policy.backward();
+        }
+        if (timings != null) {
+            timings.policyForward += (t1 - t0) / 1e9;
+            timings.referenceForward += (t2 - t1) / 1e9;
+            timings.loss += (t3 - t2) / 1e9;
+            timings.backward += (System.nanoTime() - t3) / 1e9;
         }
         return new Result(bl, total, pc, pr, rc, rr, meanC, meanR, batch.realTokens());
     }

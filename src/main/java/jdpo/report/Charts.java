@@ -45,7 +45,7 @@ public final class Charts {
     /** Writes a chart of the series to {@code png}. */
     public static void write(Path png, String title, String xLabel, String yLabel, List<Series> series) throws IOException {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendVisible(series.size() > 1);
+        chart.getStyler().setLegendVisible(series.stream().filter(s -> s.x.length > 0).count() > 1);
         chart.getStyler().setMarkerSize(6);
         boolean any = false;
         for (Series s : series) {

@@ -1,0 +1,98 @@
+package jdpo.dpo;
+
+import jdpo.gpt2.Gpt2;
+import jdpo.gpt2.Gpt2Config;
+import jdpo.gpt2.Gpt2Params;
+import jdpo.optim.AdamW;
+import jdpo.optim.GradClip;
+import jdpo.tensor.Kernels;
+import jdpo.tensor.Parameter;
+import jdpo.tensor.Rng;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Times one full DPO training step on random weights and random tokens: policy forward over
+ * the chosen and rejected rows, reference forward, loss, backward, AdamW. The numbers are
+ * those of {@code jdpo train}: the same {@link DpoStep}, the same optimizer.
+ */
+public final class StepBenchmark {
+    private StepBenchmark() {}
+
+    /** Seconds per step, split by phase, averaged over the timed steps. */
+    public record Result(String config, int pairs, int seqLen, String kernels, int threads, double seconds,
+                         double policyForward, double referenceForward, double loss, double backward, double optimizer,
+                         double tokensPerS) {
+    }
+
+    /** "gpt2": GPT-2 124M shapes; "tiny": the demo model's shapes. */
+    public static Gpt2Config config(String name) {
+        switch (name) {
+            case "gpt2":
+                return new Gpt2Config(12, 12, 768, 1024, 50257, 1e-5f, 50256, 50256);
+            case "tiny":
+                return new Gpt2Config(4, 4, 128, 64, 1024, 1e-5f, 1023, 1023);
+            default:
+                throw new IllegalArgumentException("unknown config '" + name + "'; valid: gpt2, tiny");
+        }
+    }
+
+    public static Result run(String configName, int pairs, int seqLen, Kernels kernels, int warmup, int timed,
+                             Consumer<String> progress) {
+        Gpt2Config c = config(configName);
+        if (seqLen < 2 || seqLen > c.nPositions) {
+            throw new IllegalArgumentException("sequence length must be in [2, " + c.nPositions + "], got " + seqLen);
+        }
+        Rng rng = new Rng(7);
+        progress.accept("initializing " + c);
+        Gpt2Params params = new Gpt2Params(c).initialize(rng);
+        Gpt2 policy = Gpt2.trainable(params, kernels);
+        Reference reference = new ModelReference(params.copy(), kernels, false, "copy");
+        DpoStep step = new DpoStep(policy, reference, DpoLoss.standard(0.1), false, null);
+        AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0, kernels.parallel());
+        List<EncodedPair> batch = new ArrayList<>();
+        int prompt = seqLen / 2;
+        for (int i = 0; i < pairs; i++) {
+            batch.add(new EncodedPair(randomIds(rng, prompt, c), responseIds(rng, seqLen - prompt, c), responseIds(rng, seqLen - prompt, c), false));
+        }
+        PreferenceBatch b = new PreferenceBatch(batch, c.eosTokenId);
+        int[] ids = new int[pairs];
+        for (int i = 0; i < pairs; i++) ids[i] = i;
+        List<Parameter> ps = policy.parameters();
+        DpoStep.Timings t = new DpoStep.Timings();
+        double optimizer = 0, total = 0;
+        for (int s = 0; s < warmup + timed; s++) {
+            boolean measured = s >= warmup;
+            progress.accept((measured ? "timed step " + (s - warmup + 1) + "/" + timed : "warm-up step " + (s + 1) + "/" + warmup));
+            step.recordTimings(measured ? t : null);
+            long t0 = System.nanoTime();
+            policy.zeroGrad();
+            step.run(b, ids, true, 1.0);
+            GradClip.clip(ps, 1.0);
+            long t1 = System.nanoTime();
+            adamw.step(ps, 1e-6);
+            long t2 = System.nanoTime();
+            if (measured) {
+                optimizer += (t2 - t1) / 1e9;
+                total += (t2 - t0) / 1e9;
+            }
+        }
+        return new Result(configName, pairs, seqLen, kernels.name(), kernels.parallel().threads(), total / timed,
+                t.policyForward / timed, t.referenceForward / timed, t.loss / timed, t.backward / timed, optimizer / timed,
+                2.0 * pairs * seqLen * timed / total);
+    }
+
+    private static int[] randomIds(Rng rng, int n, Gpt2Config c) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = rng.nextInt(c.vocabSize - 1);
+        return ids;
+    }
+
+    private static int[] responseIds(Rng rng, int n, Gpt2Config c) {
+        int[] ids = randomIds(rng, n, c);
+        ids[n - 1] = c.eosTokenId;
+        return ids;
+    }
+}
