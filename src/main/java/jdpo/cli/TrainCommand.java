@@ -174,10 +174,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Integer run(PrintWriter outW, PrintWriter err, Kernels kernels) throws Exception {
-        boolean resuming = resume && TrainingCheckpoint.exists(out);
-        if (!resume && Files.exists(out) && !isEmptyDir(out)) {
-            throw new BadInputException(out + ": already exists and is not empty; pass --resume to continue it, or choose a new --out");
-        }
+        boolean resuming = checkOut();
         Gpt2Params start = ModelLoader.params(model, err);
         Tokenizer tok = ModelLoader.tokenizer(model, start);
         LossType lossType = dpo.lossType();
@@ -241,9 +238,9 @@ final class TrainCommand implements Callable<Integer> {
         JsonObject settings = settingsJson(train.size(), trainer.totalSteps());
         if (saved != null) checkSameRun(saved.state, settings, err);
 
-        Files.createDirectories(out);
+        createDirectories(out, "output directory");
         Path metricsFile = metrics != null ? metrics : out.resolve("metrics.jsonl");
-        if (metricsFile.toAbsolutePath().getParent() != null) Files.createDirectories(metricsFile.toAbsolutePath().getParent());
+        if (metricsFile.toAbsolutePath().getParent() != null) createDirectories(metricsFile.toAbsolutePath().getParent(), "metrics directory");
         MetricsLog log = new MetricsLog(metricsFile, startStep);
         Charts.TrainingCurves curves = new Charts.TrainingCurves();
         log.replayInto(curves);
@@ -322,6 +319,45 @@ final class TrainCommand implements Callable<Integer> {
                 err.println("warning: resuming with " + key + " = " + now.get(key) + " (the checkpoint was made with " + was.get(key)
                         + "); the run will not match a straight one");
             }
+        }
+    }
+
+    /**
+     * Refuses an {@code --out} whose replacement would destroy something the user had: the model
+     * or reference being read, a file, or a directory of other things (each save swaps the whole
+     * directory). Returns whether {@code --out} holds a checkpoint to resume.
+     */
+    private boolean checkOut() throws java.io.IOException {
+        Path[][] inputs = {{model, Path.of("--model")}, {dpo.refModel, Path.of("--ref-model")}};
+        for (Path[] in : inputs) {
+            if (in[0] != null && Files.exists(out) && Files.exists(in[0]) && Files.isSameFile(out, in[0])) {
+                throw new BadInputException(out + ": --out is the " + in[1] + " directory; training would overwrite the model it reads");
+            }
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new BadInputException(out + ": exists and is not a directory; choose a new --out");
+        }
+        boolean resuming = resume && TrainingCheckpoint.exists(out);
+        if (!resume && Files.exists(out) && !isEmptyDir(out)) {
+            throw new BadInputException(out + ": already exists and is not empty; pass --resume to continue it, or choose a new --out");
+        }
+        if (resume && !resuming && Files.exists(out)) {
+            try (var s = Files.list(out)) {
+                // A run stopped before its first checkpoint leaves only its metrics; anything else is not ours.
+                if (s.anyMatch(f -> !f.getFileName().toString().equals("metrics.jsonl"))) {
+                    throw new BadInputException(out + ": holds no checkpoint to resume (no " + TrainingCheckpoint.STATE
+                            + ") but other files; choose a new --out");
+                }
+            }
+        }
+        return resuming;
+    }
+
+    private static void createDirectories(Path dir, String what) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new BadInputException(dir + ": cannot create the " + what + " (" + jdpo.io.FileProblems.reason(e) + ")", e);
         }
     }
 
