@@ -115,7 +115,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Fixes the data order. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--metrics", paramLabel = "FILE", description = "Metrics JSON lines (default: OUT/metrics.jsonl).")
+    @Option(names = "--metrics", paramLabel = "FILE",
+            description = "Metrics JSON lines (default: OUT/metrics.jsonl). Only step_time_s and tokens_per_s measure "
+                    + "wall-clock time; every other field is the same in every run with the same flags and --threads.")
     Path metrics;
 
     @Option(names = "--log-every", defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
@@ -129,6 +131,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue from the checkpoint in --out (weights, optimizer, step, data order).")
     boolean resume;
+
+    @Option(names = "--stop-after", defaultValue = "0", paramLabel = "N",
+            description = "Stop after step N with a checkpoint, as if interrupted; the same command with --resume "
+                    + "then finishes the run exactly as an uninterrupted one would (0: run to the end).")
+    int stopAfter;
 
     @Option(names = "--no-progress", description = "No progress bar (log lines only).")
     boolean noProgress;
@@ -163,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(weightDecay >= 0)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
         if (logEvery < 1) throw new BadInputException("--log-every must be at least 1, got " + logEvery);
         if (saveEvery < 0 || evalEvery < 0) throw new BadInputException("--save-every and --eval-every must be >= 0");
+        if (stopAfter < 0) throw new BadInputException("--stop-after must be >= 0, got " + stopAfter);
         if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
             throw new BadInputException("--optimizer: unknown optimizer '" + optimizer + "'; valid: adamw, sgd");
         }
@@ -250,9 +258,13 @@ final class TrainCommand implements Callable<Integer> {
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         StepMetrics[] last = new StepMetrics[1];
+        int endStep = stopAfter > 0 ? Math.min(stopAfter, trainer.totalSteps()) : trainer.totalSteps();
+        int[] lastSaved = {startStep};
         try (TrainingProgress progress = new TrainingProgress(trainer.totalSteps(), startStep, !noProgress, err)) {
-            trainer.train(startStep, (n, m) -> {
+            trainer.train(startStep, endStep, (n, m) -> {
                 last[0] = m;
+                // Evaluation and the last log line belong to the run's true end, not to --stop-after,
+                // so that a stopped and resumed run logs exactly what a straight one does.
                 boolean end = n == trainer.totalSteps();
                 if (evalStep != null && (end || (evalEvery > 0 && n % evalEvery == 0))) {
                     for (var e : DpoTrainer.evaluate(evalStep, eval, batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
@@ -263,12 +275,20 @@ final class TrainCommand implements Callable<Integer> {
                     curves.add(n, m.asMap());
                     progress.println(TrainingProgress.line(m));
                 }
-                if (end || (saveEvery > 0 && n % saveEvery == 0)) {
+                if (end || n == endStep || (saveEvery > 0 && n % saveEvery == 0)) {
                     TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
+                    lastSaved[0] = n;
                 }
             });
+        } catch (jdpo.dpo.NonFiniteException e) {
+            throw new jdpo.dpo.NonFiniteException(e.getMessage() + "; " + (lastSaved[0] > 0
+                    ? out + " holds the checkpoint of step " + lastSaved[0] : "no checkpoint was saved"));
         }
-        if (trainer.totalSteps() == startStep) err.println("nothing to do: " + out + " is already at step " + startStep);
+        if (endStep <= startStep) err.println("nothing to do: " + out + " is already at step " + startStep);
+        if (endStep < trainer.totalSteps()) {
+            err.println("stopped after step " + endStep + " of " + trainer.totalSteps()
+                    + " (--stop-after); the same command with --resume finishes the run");
+        }
         curves.write(out);
         if (json && last[0] != null) outW.println(last[0].toJson());
         err.println("saved " + out);
