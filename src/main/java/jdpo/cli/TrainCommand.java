@@ -370,7 +370,21 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
+        if (metrics != null) checkMetrics(resuming);
         return resuming;
+    }
+
+    /** A fresh run starts its --metrics file from nothing, so it must not be a file the user has. */
+    private void checkMetrics(boolean resuming) throws java.io.IOException {
+        if (Files.isDirectory(metrics)) throw new BadInputException(metrics + ": --metrics is a directory; it names a .jsonl file");
+        for (Path in : new Path[] {data, evalData}) {
+            if (in != null && Files.exists(metrics) && Files.exists(in) && Files.isSameFile(metrics, in)) {
+                throw new BadInputException(metrics + ": --metrics is the " + (in == data ? "--data" : "--eval-data") + " file");
+            }
+        }
+        if (!resuming && Files.exists(metrics)) {
+            throw new BadInputException(metrics + ": already exists; a new run writes a new --metrics file (or pass --resume)");
+        }
     }
 
     private static void createDirectories(Path dir, String what) {
