@@ -110,4 +110,34 @@ class OutputDirectoryTest {
         assertEquals("my notes", Files.readString(ws.out.resolve("README.md")));
         assertTrue(resumed.err.contains("warning: resuming with total_steps = 3"), resumed.toString());
     }
+    @Test
+    void metricsFileThatIsTheDataIsRefused() throws IOException {
+        byte[] data = Files.readAllBytes(ws.pairs);
+        TreeSet<String> before = ws.listing();
+        ws.assertRefused(before, ws.train("--metrics", ws.pairs.toString()), ws.pairs + ": --metrics is the --data file");
+        Path notes = Files.writeString(tmp.resolve("notes.jsonl"), "{\"mine": 1}\n");
+        before = ws.listing();
+        ws.assertRefused(before, ws.train("--metrics", notes.toString()), notes + ": already exists; a new run writes a new --metrics file");
+        Cli first = ws.train("--max-steps", "2", "--stop-after", "1");
+        assertEquals(0, first.exitCode, first.toString());
+        Cli resumed = ws.train("--max-steps", "2", "--resume", "--metrics", ws.pairs.toString());
+        Workspace.assertOneLineError(resumed, ws.pairs + ": --metrics is the --data file");
+        assertArrayEquals(data, Files.readAllBytes(ws.pairs));
+    }
+
+    @Test
+    void metricsFileThatIsADirectoryIsRefused() {
+        TreeSet<String> before = ws.listing();
+        ws.assertRefused(before, ws.train("--metrics", ws.model.toString()), ws.model + ": --metrics is a directory");
+    }
+
+    @Test
+    void metricsFileElsewhereIsKeptAcrossAResume() throws IOException {
+        Path metrics = tmp.resolve("logs/run.jsonl");
+        assertEquals(0, ws.train("--max-steps", "3", "--stop-after", "2", "--metrics", metrics.toString()).exitCode);
+        assertEquals(2, Files.readAllLines(metrics).size());
+        Cli resumed = ws.train("--max-steps", "3", "--resume", "--metrics", metrics.toString());
+        assertEquals(0, resumed.exitCode, resumed.toString());
+        assertEquals(3, Files.readAllLines(metrics).size());
+    }
 }
