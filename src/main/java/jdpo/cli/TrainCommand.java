@@ -199,7 +199,6 @@ final class TrainCommand implements Callable<Integer> {
             saved = TrainingCheckpoint.load(out);
             policyParams = saved.params;
             startStep = saved.step;
-            err.println("resuming " + out + " at step " + startStep);
         }
         Gpt2 policy = Gpt2.trainable(policyParams, kernels);
 
@@ -230,7 +229,10 @@ final class TrainCommand implements Callable<Integer> {
 
         Optimizer opt = optimizer.equals("sgd") ? new Sgd()
                 : new AdamW(adamBeta1, adamBeta2, adamEps, weightDecay, kernels.parallel());
-        if (saved != null) opt.loadState(saved.optimizerState, saved.state.get("optimizer_steps").getAsInt());
+        if (saved != null) {
+            loadOptimizer(opt, saved, policy);
+            err.println("resuming " + out + " at step " + startStep);
+        }
 
         DpoTrainer.Settings s = new DpoTrainer.Settings();
         s.batchSize = batchSize;
@@ -384,6 +386,37 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!resuming && Files.exists(metrics)) {
             throw new BadInputException(metrics + ": already exists; a new run writes a new --metrics file (or pass --resume)");
+        }
+    }
+
+    /** Loads a checkpoint's optimizer state, refusing one of another optimizer or of other parameters. */
+    private void loadOptimizer(Optimizer opt, TrainingCheckpoint.Saved saved, Gpt2 policy) {
+        Path stateFile = out.resolve(TrainingCheckpoint.STATE), optFile = out.resolve(TrainingCheckpoint.OPTIMIZER);
+        String was = jdpo.io.Json.optionalString(saved.state, "optimizer", opt.name(), stateFile);
+        if (!was.equals(opt.name())) {
+            throw new BadInputException(out + ": the checkpoint was trained with --optimizer " + was + "; resume it with the same optimizer");
+        }
+        int steps = jdpo.io.Json.requireInt(saved.state, "optimizer_steps", stateFile);
+        var params = policy.params.named();
+        for (var e : saved.optimizerState.entrySet()) {
+            // State tensors are named <kind>.<parameter> and shaped like their parameter.
+            jdpo.tensor.Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));
+            if (p == null || !p.sameShape(e.getValue())) {
+                throw new BadInputException(optFile + ": tensor " + jdpo.io.Json.quote(e.getKey()) + " "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " matches no parameter of the model");
+            }
+        }
+        if (opt instanceof AdamW && steps > 0) {
+            for (String name : params.keySet()) {
+                if (!saved.optimizerState.containsKey(AdamW.EXP_AVG + name) || !saved.optimizerState.containsKey(AdamW.EXP_AVG_SQ + name)) {
+                    throw new BadInputException(optFile + ": no AdamW moments for " + name);
+                }
+            }
+        }
+        try {
+            opt.loadState(saved.optimizerState, steps);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(optFile + ": " + e.getMessage(), e);
         }
     }
 
