@@ -115,7 +115,7 @@ class OutputDirectoryTest {
         byte[] data = Files.readAllBytes(ws.pairs);
         TreeSet<String> before = ws.listing();
         ws.assertRefused(before, ws.train("--metrics", ws.pairs.toString()), ws.pairs + ": --metrics is the --data file");
-        Path notes = Files.writeString(tmp.resolve("notes.jsonl"), "{\"mine": 1}\n");
+        Path notes = Files.writeString(tmp.resolve("notes.jsonl"), "{\"mine\": 1}\n");
         before = ws.listing();
         ws.assertRefused(before, ws.train("--metrics", notes.toString()), notes + ": already exists; a new run writes a new --metrics file");
         Cli first = ws.train("--max-steps", "2", "--stop-after", "1");
