@@ -260,7 +260,7 @@ final class TrainCommand implements Callable<Integer> {
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         StepMetrics[] last = new StepMetrics[1];
-        int endStep = stopAfter > 0 ? Math.min(stopAfter, trainer.totalSteps()) : trainer.totalSteps();
+        int endStep = stopAfter > 0 ? Math.min(Math.max(stopAfter, startStep), trainer.totalSteps()) : trainer.totalSteps();
         int[] lastSaved = {startStep};
         try (TrainingProgress progress = new TrainingProgress(trainer.totalSteps(), startStep, !noProgress, err)) {
             trainer.train(startStep, endStep, (n, m) -> {
