@@ -50,6 +50,8 @@ class BadFlagsTest {
         "--kernels         | simd    | --kernels: unknown kernels 'simd'; valid: ",
         "--threads         | 0       | --threads must be at least 1, got 0",
         "--threads         | -3      | --threads must be at least 1, got -3",
+        "--stop-after      | -1      | --stop-after must be >= 0, got -1",
+        "--save-every      | -1      | --save-every and --eval-every must be >= 0",
     })
     void trainRefusesOutOfRangeFlags(String flag, String value, String expected) {
         TreeSet<String> before = ws.listing();
@@ -101,6 +103,14 @@ class BadFlagsTest {
     void generateRefusesOutOfRangeFlags(String flag, String value, String expected) {
         Workspace.assertOneLineError(Cli.run("generate", "--model", ws.model.toString(), "--prompt", "Q:", flag, value),
                 "error: " + expected);
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Cli r = ws.train("--beta", "0", "--verbose");
+        assertEquals(1, r.exitCode, r.toString());
+        assertTrue(r.err.contains("jdpo.io.BadInputException: --beta must be > 0") && r.err.contains("\tat jdpo."), r.toString());
+        assertTrue(r.err.lines().anyMatch(l -> l.equals("error: --beta must be > 0, got 0.0")), r.toString());
     }
 
     /** picocli's usage errors: its message first, then the usage; exit 2, no stack trace, nothing written. */

@@ -89,6 +89,19 @@ class ResumeTest {
         assertNotEquals(m1, metricsWithoutWallClock(other.resolve("metrics.jsonl")));
     }
 
+    @Test
+    void stopAfterAStepAlreadyReachedChangesNothing() throws IOException {
+        Workspace ws = new Workspace(tmp);
+        assertEquals(0, ws.train(concat(RUN, "--threads", "1", "--stop-after", "3")).exitCode);
+        byte[] weights = Files.readAllBytes(ws.out.resolve("model.safetensors"));
+        Cli again = ws.train(concat(RUN, "--threads", "1", "--stop-after", "2", "--resume"));
+        assertEquals(0, again.exitCode, again.toString());
+        assertTrue(again.err.contains("nothing to do: " + ws.out + " is already at step 3"), again.toString());
+        assertTrue(again.err.contains("stopped after step 3 of 4"), again.toString());
+        assertArrayEquals(weights, Files.readAllBytes(ws.out.resolve("model.safetensors")));
+        assertEquals(3, metricsWithoutWallClock(ws.out.resolve("metrics.jsonl")).size());
+    }
+
     /** Each line of a metrics file as JSON text without the wall-clock fields, numbers as written. */
     static List<String> metricsWithoutWallClock(Path file) throws IOException {
         List<String> lines = new ArrayList<>();
