@@ -112,7 +112,7 @@ class BadPreferenceDataTest {
     void directoryInsteadOfAFile() {
         TreeSet<String> before = ws.listing();
         Cli r = Cli.run("train", "--model", ws.model.toString(), "--data", ws.model.toString(), "--out", ws.out.toString());
-        ws.assertRefused(before, r, ws.model + ": not a regular file");
+        ws.assertRefused(before, r, ws.model + ": is a directory, expected a .jsonl file");
     }
 
     @Test
