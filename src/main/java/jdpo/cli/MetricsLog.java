@@ -3,10 +3,13 @@ package jdpo.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import jdpo.dpo.StepMetrics;
+import jdpo.io.BadInputException;
+import jdpo.io.Json;
 import jdpo.io.Jsonl;
 import jdpo.report.Charts;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +19,8 @@ import java.util.Map;
 /**
  * The metrics JSON lines of a training run. The file is opened for each line and closed again,
  * so it follows a checkpoint directory that is swapped underneath it. On resume, lines past the
- * resumed step (written after the last checkpoint) are dropped so the log matches a straight run.
+ * resumed step (written after the last checkpoint) are dropped so the log matches a straight run;
+ * the lines kept are kept as they were written, byte for byte.
  */
 final class MetricsLog {
     private final Path file;
@@ -25,15 +29,25 @@ final class MetricsLog {
     MetricsLog(Path file, int resumeStep) throws IOException {
         this.file = file;
         if (resumeStep > 0 && Files.isRegularFile(file)) {
-            for (JsonObject o : Jsonl.readObjects(file)) {
-                JsonElement s = o.get("step");
-                if (s != null && s.isJsonPrimitive() && s.getAsDouble() <= resumeStep) kept.add(o);
-            }
-            jdpo.io.AtomicFiles.write(file, tmp -> {
-                try (Jsonl.Writer w = Jsonl.Writer.open(tmp, false)) {
-                    for (JsonObject o : kept) w.write(o);
+            StringBuilder text = new StringBuilder();
+            String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].isBlank()) continue;
+                JsonObject o;
+                try {
+                    o = Json.parse(lines[i], file + ":" + (i + 1)).getAsJsonObject();
+                } catch (BadInputException | IllegalStateException e) {
+                    if (i == lines.length - 1) break; // a line torn by a crash; it came after the checkpoint
+                    throw e;
                 }
-            });
+                JsonElement s = o.get("step");
+                if (s != null && s.isJsonPrimitive() && s.getAsDouble() <= resumeStep) {
+                    kept.add(o);
+                    text.append(lines[i]).append('\n');
+                }
+            }
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            jdpo.io.AtomicFiles.write(file, tmp -> Files.write(tmp, bytes));
         } else {
             Files.deleteIfExists(file);
         }

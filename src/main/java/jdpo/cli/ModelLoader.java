@@ -23,8 +23,8 @@ final class ModelLoader {
     static Tokenizer tokenizer(Path dir, Gpt2Params params) {
         Tokenizer tok = Tokenizer.load(dir);
         if (params != null && tok.vocabSize() > params.config.vocabSize) {
-            throw new BadInputException(dir + ": the tokenizer has " + tok.vocabSize() + " tokens but config.json says vocab_size "
-                    + params.config.vocabSize);
+            throw new BadInputException(dir.resolve("vocab.json") + ": has " + tok.vocabSize() + " tokens but "
+                    + "config.json says vocab_size " + params.config.vocabSize);
         }
         return tok;
     }

@@ -115,7 +115,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Fixes the data order. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--metrics", paramLabel = "FILE", description = "Metrics JSON lines (default: OUT/metrics.jsonl).")
+    @Option(names = "--metrics", paramLabel = "FILE",
+            description = "Metrics JSON lines (default: OUT/metrics.jsonl). Only step_time_s and tokens_per_s measure "
+                    + "wall-clock time; every other field is the same in every run with the same flags and --threads.")
     Path metrics;
 
     @Option(names = "--log-every", defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
@@ -129,6 +131,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue from the checkpoint in --out (weights, optimizer, step, data order).")
     boolean resume;
+
+    @Option(names = "--stop-after", defaultValue = "0", paramLabel = "N",
+            description = "Stop after step N with a checkpoint, as if interrupted; the same command with --resume "
+                    + "then finishes the run exactly as an uninterrupted one would (0: run to the end).")
+    int stopAfter;
 
     @Option(names = "--no-progress", description = "No progress bar (log lines only).")
     boolean noProgress;
@@ -163,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(weightDecay >= 0)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
         if (logEvery < 1) throw new BadInputException("--log-every must be at least 1, got " + logEvery);
         if (saveEvery < 0 || evalEvery < 0) throw new BadInputException("--save-every and --eval-every must be >= 0");
+        if (stopAfter < 0) throw new BadInputException("--stop-after must be >= 0, got " + stopAfter);
         if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
             throw new BadInputException("--optimizer: unknown optimizer '" + optimizer + "'; valid: adamw, sgd");
         }
@@ -174,10 +182,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Integer run(PrintWriter outW, PrintWriter err, Kernels kernels) throws Exception {
-        boolean resuming = resume && TrainingCheckpoint.exists(out);
-        if (!resume && Files.exists(out) && !isEmptyDir(out)) {
-            throw new BadInputException(out + ": already exists and is not empty; pass --resume to continue it, or choose a new --out");
-        }
+        boolean resuming = checkOut();
         Gpt2Params start = ModelLoader.params(model, err);
         Tokenizer tok = ModelLoader.tokenizer(model, start);
         LossType lossType = dpo.lossType();
@@ -194,7 +199,6 @@ final class TrainCommand implements Callable<Integer> {
             saved = TrainingCheckpoint.load(out);
             policyParams = saved.params;
             startStep = saved.step;
-            err.println("resuming " + out + " at step " + startStep);
         }
         Gpt2 policy = Gpt2.trainable(policyParams, kernels);
 
@@ -225,7 +229,10 @@ final class TrainCommand implements Callable<Integer> {
 
         Optimizer opt = optimizer.equals("sgd") ? new Sgd()
                 : new AdamW(adamBeta1, adamBeta2, adamEps, weightDecay, kernels.parallel());
-        if (saved != null) opt.loadState(saved.optimizerState, saved.state.get("optimizer_steps").getAsInt());
+        if (saved != null) {
+            loadOptimizer(opt, saved, policy);
+            err.println("resuming " + out + " at step " + startStep);
+        }
 
         DpoTrainer.Settings s = new DpoTrainer.Settings();
         s.batchSize = batchSize;
@@ -241,9 +248,9 @@ final class TrainCommand implements Callable<Integer> {
         JsonObject settings = settingsJson(train.size(), trainer.totalSteps());
         if (saved != null) checkSameRun(saved.state, settings, err);
 
-        Files.createDirectories(out);
+        createDirectories(out, "output directory");
         Path metricsFile = metrics != null ? metrics : out.resolve("metrics.jsonl");
-        if (metricsFile.toAbsolutePath().getParent() != null) Files.createDirectories(metricsFile.toAbsolutePath().getParent());
+        if (metricsFile.toAbsolutePath().getParent() != null) createDirectories(metricsFile.toAbsolutePath().getParent(), "metrics directory");
         MetricsLog log = new MetricsLog(metricsFile, startStep);
         Charts.TrainingCurves curves = new Charts.TrainingCurves();
         log.replayInto(curves);
@@ -253,9 +260,13 @@ final class TrainCommand implements Callable<Integer> {
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         StepMetrics[] last = new StepMetrics[1];
+        int endStep = stopAfter > 0 ? Math.min(Math.max(stopAfter, startStep), trainer.totalSteps()) : trainer.totalSteps();
+        int[] lastSaved = {startStep};
         try (TrainingProgress progress = new TrainingProgress(trainer.totalSteps(), startStep, !noProgress, err)) {
-            trainer.train(startStep, (n, m) -> {
+            trainer.train(startStep, endStep, (n, m) -> {
                 last[0] = m;
+                // Evaluation and the last log line belong to the run's true end, not to --stop-after,
+                // so that a stopped and resumed run logs exactly what a straight one does.
                 boolean end = n == trainer.totalSteps();
                 if (evalStep != null && (end || (evalEvery > 0 && n % evalEvery == 0))) {
                     for (var e : DpoTrainer.evaluate(evalStep, eval, batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
@@ -266,12 +277,20 @@ final class TrainCommand implements Callable<Integer> {
                     curves.add(n, m.asMap());
                     progress.println(TrainingProgress.line(m));
                 }
-                if (end || (saveEvery > 0 && n % saveEvery == 0)) {
+                if (end || n == endStep || (saveEvery > 0 && n % saveEvery == 0)) {
                     TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
+                    lastSaved[0] = n;
                 }
             });
+        } catch (jdpo.dpo.NonFiniteException e) {
+            throw new jdpo.dpo.NonFiniteException(e.getMessage() + "; " + (lastSaved[0] > 0
+                    ? out + " holds the checkpoint of step " + lastSaved[0] : "no checkpoint was saved"));
         }
-        if (trainer.totalSteps() == startStep) err.println("nothing to do: " + out + " is already at step " + startStep);
+        if (endStep <= startStep) err.println("nothing to do: " + out + " is already at step " + startStep);
+        if (endStep < trainer.totalSteps()) {
+            err.println("stopped after step " + endStep + " of " + trainer.totalSteps()
+                    + " (--stop-after); the same command with --resume finishes the run");
+        }
         curves.write(out);
         if (json && last[0] != null) outW.println(last[0].toJson());
         err.println("saved " + out);
@@ -322,6 +341,90 @@ final class TrainCommand implements Callable<Integer> {
                 err.println("warning: resuming with " + key + " = " + now.get(key) + " (the checkpoint was made with " + was.get(key)
                         + "); the run will not match a straight one");
             }
+        }
+    }
+
+    /**
+     * Refuses an {@code --out} whose replacement would destroy something the user had: the model
+     * or reference being read, a file, or a directory of other things (each save swaps the whole
+     * directory). Returns whether {@code --out} holds a checkpoint to resume.
+     */
+    private boolean checkOut() throws java.io.IOException {
+        Path[][] inputs = {{model, Path.of("--model")}, {dpo.refModel, Path.of("--ref-model")}};
+        for (Path[] in : inputs) {
+            if (in[0] != null && Files.exists(out) && Files.exists(in[0]) && Files.isSameFile(out, in[0])) {
+                throw new BadInputException(out + ": --out is the " + in[1] + " directory; training would overwrite the model it reads");
+            }
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new BadInputException(out + ": exists and is not a directory; choose a new --out");
+        }
+        boolean resuming = resume && TrainingCheckpoint.exists(out);
+        if (!resume && Files.exists(out) && !isEmptyDir(out)) {
+            throw new BadInputException(out + ": already exists and is not empty; pass --resume to continue it, or choose a new --out");
+        }
+        if (resume && !resuming && Files.exists(out)) {
+            try (var s = Files.list(out)) {
+                // A run stopped before its first checkpoint leaves only its metrics; anything else is not ours.
+                if (s.anyMatch(f -> !f.getFileName().toString().equals("metrics.jsonl"))) {
+                    throw new BadInputException(out + ": holds no checkpoint to resume (no " + TrainingCheckpoint.STATE
+                            + ") but other files; choose a new --out");
+                }
+            }
+        }
+        if (metrics != null) checkMetrics(resuming);
+        return resuming;
+    }
+
+    /** A fresh run starts its --metrics file from nothing, so it must not be a file the user has. */
+    private void checkMetrics(boolean resuming) throws java.io.IOException {
+        if (Files.isDirectory(metrics)) throw new BadInputException(metrics + ": --metrics is a directory; it names a .jsonl file");
+        for (Path in : new Path[] {data, evalData}) {
+            if (in != null && Files.exists(metrics) && Files.exists(in) && Files.isSameFile(metrics, in)) {
+                throw new BadInputException(metrics + ": --metrics is the " + (in == data ? "--data" : "--eval-data") + " file");
+            }
+        }
+        if (!resuming && Files.exists(metrics)) {
+            throw new BadInputException(metrics + ": already exists; a new run writes a new --metrics file (or pass --resume)");
+        }
+    }
+
+    /** Loads a checkpoint's optimizer state, refusing one of another optimizer or of other parameters. */
+    private void loadOptimizer(Optimizer opt, TrainingCheckpoint.Saved saved, Gpt2 policy) {
+        Path stateFile = out.resolve(TrainingCheckpoint.STATE), optFile = out.resolve(TrainingCheckpoint.OPTIMIZER);
+        String was = jdpo.io.Json.optionalString(saved.state, "optimizer", opt.name(), stateFile);
+        if (!was.equals(opt.name())) {
+            throw new BadInputException(out + ": the checkpoint was trained with --optimizer " + was + "; resume it with the same optimizer");
+        }
+        int steps = jdpo.io.Json.requireInt(saved.state, "optimizer_steps", stateFile);
+        var params = policy.params.named();
+        for (var e : saved.optimizerState.entrySet()) {
+            // State tensors are named <kind>.<parameter> and shaped like their parameter.
+            jdpo.tensor.Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));
+            if (p == null || !p.sameShape(e.getValue())) {
+                throw new BadInputException(optFile + ": tensor " + jdpo.io.Json.quote(e.getKey()) + " "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " matches no parameter of the model");
+            }
+        }
+        if (opt instanceof AdamW && steps > 0) {
+            for (String name : params.keySet()) {
+                if (!saved.optimizerState.containsKey(AdamW.EXP_AVG + name) || !saved.optimizerState.containsKey(AdamW.EXP_AVG_SQ + name)) {
+                    throw new BadInputException(optFile + ": no AdamW moments for " + name);
+                }
+            }
+        }
+        try {
+            opt.loadState(saved.optimizerState, steps);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(optFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void createDirectories(Path dir, String what) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new BadInputException(dir + ": cannot create the " + what + " (" + jdpo.io.FileProblems.reason(e) + ")", e);
         }
     }
 

@@ -106,8 +106,19 @@ public final class DpoTrainer {
      * resuming) to {@link #totalSteps()}.
      */
     public void train(int startStep, Listener listener) throws IOException {
+        train(startStep, totalSteps, listener);
+    }
+
+    /**
+     * Trains from optimizer step {@code startStep} up to {@code endStep} (at most
+     * {@link #totalSteps()}), as part of a run of {@link #totalSteps()} steps: the learning-rate
+     * schedule and the data order are those of the whole run, so stopping at {@code endStep} and
+     * training on from there later gives the same steps as one call.
+     */
+    public void train(int startStep, int endStep, Listener listener) throws IOException {
+        if (endStep > totalSteps) throw new IllegalArgumentException("end step " + endStep + " is past the run's " + totalSteps);
         List<Parameter> params = policy.parameters();
-        for (int step = startStep; step < totalSteps; step++) {
+        for (int step = startStep; step < endStep; step++) {
             long t0 = System.nanoTime();
             policy.zeroGrad();
             StepMetrics.Accumulator acc = new StepMetrics.Accumulator();

@@ -18,7 +18,8 @@ public final class PreferenceData {
 
     public static List<PreferencePair> read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
+            throw new BadInputException(file + ": " + (Files.isDirectory(file) ? "is a directory, expected a .jsonl file"
+                    : Files.exists(file) ? "not a regular file" : "no such file"));
         }
         List<PreferencePair> pairs = new ArrayList<>();
         for (Jsonl.Line line : Jsonl.readLines(file)) {

@@ -15,6 +15,7 @@ import jdpo.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <p>Each save builds the whole directory aside and swaps it in ({@link AtomicFiles#replaceDirectory}),
  * so a crash at any moment leaves the whole previous checkpoint or the whole new one. Other files
- * already in the directory (metrics, charts) are carried over into the new one.
+ * and folders already in the directory (metrics, charts, a user's notes) are carried over into the new one.
  */
 public final class TrainingCheckpoint {
     private TrainingCheckpoint() {}
@@ -77,9 +78,7 @@ public final class TrainingCheckpoint {
                 try (Stream<Path> files = Files.list(dir)) {
                     for (Path f : (Iterable<Path>) files::iterator) {
                         String name = f.getFileName().toString();
-                        if (Files.isRegularFile(f) && !OWN.contains(name) && !name.startsWith(".")) {
-                            Files.copy(f, tmp.resolve(name));
-                        }
+                        if (!OWN.contains(name) && !name.startsWith(".")) copyTree(f, tmp.resolve(name));
                     }
                 }
             }
@@ -97,6 +96,18 @@ public final class TrainingCheckpoint {
             Files.write(tmp.resolve(STATE), (new GsonBuilder().setPrettyPrinting().create().toJson(state) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
         });
+    }
+
+    /** Copies a file, a symbolic link (as a link) or a whole folder a user keeps in the checkpoint directory. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(to);
+            try (Stream<Path> files = Files.list(from)) {
+                for (Path f : (Iterable<Path>) files::iterator) copyTree(f, to.resolve(f.getFileName().toString()));
+            }
+        } else {
+            Files.copy(from, to, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     /** Reads a checkpoint written by {@link #save}. */

@@ -38,11 +38,11 @@ public final class Gpt2Config {
 
     public Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize,
                       float layerNormEpsilon, int bosTokenId, int eosTokenId) {
-        this(nLayer, nHead, nEmbd, nPositions, vocabSize, 4 * nEmbd, layerNormEpsilon, "gelu_new",
+        this(nLayer, nHead, nEmbd, nPositions, vocabSize, 4L * nEmbd, layerNormEpsilon, "gelu_new",
                 bosTokenId, eosTokenId, new JsonObject(), "config");
     }
 
-    private Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, int nInner,
+    private Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, long nInner,
                        float layerNormEpsilon, String activationFunction, int bosTokenId, int eosTokenId,
                        JsonObject original, String source) {
         this.nLayer = nLayer;
@@ -50,13 +50,13 @@ public final class Gpt2Config {
         this.nEmbd = nEmbd;
         this.nPositions = nPositions;
         this.vocabSize = vocabSize;
-        this.nInner = nInner;
+        this.nInner = (int) nInner; // checked in validate: 4 n_embd (the default) can pass 2^31 and wrap around
         this.layerNormEpsilon = layerNormEpsilon;
         this.activationFunction = activationFunction;
         this.bosTokenId = bosTokenId;
         this.eosTokenId = eosTokenId;
         this.original = original;
-        validate(source);
+        validate(source, nInner);
     }
 
     /** The width of one attention head, C / nHead. */
@@ -64,14 +64,15 @@ public final class Gpt2Config {
         return nEmbd / nHead;
     }
 
-    private void validate(String source) {
+    private void validate(String source, long nInnerAsGiven) {
         require(nLayer >= 1, source, "n_layer must be at least 1, got " + nLayer);
         require(nHead >= 1, source, "n_head must be at least 1, got " + nHead);
         require(nEmbd >= 1 && nEmbd % nHead == 0, source,
                 "n_embd (" + nEmbd + ") must be a positive multiple of n_head (" + nHead + ")");
         require(nPositions >= 1, source, "n_positions must be at least 1, got " + nPositions);
         require(vocabSize >= 1, source, "vocab_size must be at least 1, got " + vocabSize);
-        require(nInner >= 1, source, "n_inner must be at least 1, got " + nInner);
+        require(nInnerAsGiven >= 1 && nInnerAsGiven <= Integer.MAX_VALUE, source,
+                "n_inner (4 n_embd when absent) must be in [1, 2^31), got " + nInnerAsGiven);
         require(layerNormEpsilon > 0 && Float.isFinite(layerNormEpsilon), source,
                 "layer_norm_epsilon must be positive, got " + layerNormEpsilon);
         require(activationFunction.equals("gelu_new") || activationFunction.equals("gelu_pytorch_tanh"), source,
@@ -81,19 +82,28 @@ public final class Gpt2Config {
         require(bosTokenId >= 0 && bosTokenId < vocabSize, source,
                 "bos_token_id " + bosTokenId + " is outside the vocabulary of " + vocabSize);
         long params = parameterCount();
-        require(params < Integer.MAX_VALUE - 8, source,
-                "the model has " + params + " parameters, more than one Java array holds");
+        require(params < Integer.MAX_VALUE - 8, source, "the model has " + (params == Long.MAX_VALUE ? "over 2^63" : params)
+                + " parameters, more than one Java array holds");
     }
 
     private static void require(boolean ok, String source, String message) {
         if (!ok) throw new BadInputException(source + ": " + message);
     }
 
-    /** Number of parameters (the tied LM head counted once). */
+    /**
+     * Number of parameters (the tied LM head counted once); {@code Long.MAX_VALUE} when it does
+     * not fit a long, so that a corrupt config cannot wrap around to a plausible size.
+     */
     public long parameterCount() {
-        long c = nEmbd;
-        long perLayer = 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + 2 * c + (c * nInner + nInner) + ((long) nInner * c + c);
-        return (long) vocabSize * c + (long) nPositions * c + nLayer * perLayer + 2 * c;
+        try {
+            long c = nEmbd, f = nInner;
+            // 2C (ln_1) + 3C^2+3C (c_attn) + C^2+C (attn c_proj) + 2C (ln_2) + CF+F (c_fc) + FC+C (mlp c_proj)
+            long perLayer = Math.addExact(Math.addExact(Math.multiplyExact(4 * c, c), Math.multiplyExact(2 * c, f)), 9 * c + f);
+            long embeddings = Math.multiplyExact((long) vocabSize + nPositions, c);
+            return Math.addExact(Math.addExact(embeddings, Math.multiplyExact(nLayer, perLayer)), 2 * c);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Reads {@code config.json} as Hugging Face writes it. */
@@ -117,7 +127,7 @@ public final class Gpt2Config {
         }
         int nEmbd = Json.requireInt(o, "n_embd", file);
         int vocab = Json.requireInt(o, "vocab_size", file);
-        int nInner = o.has("n_inner") && !o.get("n_inner").isJsonNull() ? Json.requireInt(o, "n_inner", file) : 4 * nEmbd;
+        long nInner = o.has("n_inner") && !o.get("n_inner").isJsonNull() ? Json.requireInt(o, "n_inner", file) : 4L * nEmbd;
         String act = o.has("activation_function") ? Json.requireString(o, "activation_function", file) : "gelu_new";
         int eos = Json.optionalInt(o, "eos_token_id", vocab - 1, file);
         int bos = Json.optionalInt(o, "bos_token_id", eos, file);

@@ -8,7 +8,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** Turns an {@link IOException} about a file the user named into one readable line. */
-final class FileProblems {
+public final class FileProblems {
     private FileProblems() {}
 
     static BadInputException reading(Path file, IOException e) {
@@ -19,7 +19,8 @@ final class FileProblems {
         return new BadInputException(file + ": cannot write: " + reason(e), e);
     }
 
-    static String reason(IOException e) {
+    /** Why {@code e} happened, in a few words on one line ("permission denied", "not a directory"). */
+    public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) return "no such file or directory";
         if (e instanceof AccessDeniedException) return "permission denied";
         if (e instanceof NotDirectoryException) return "not a directory";

@@ -14,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Reads and writes the safetensors format, the one Hugging Face checkpoints use.
@@ -38,14 +41,25 @@ public final class Safetensors {
 
     /** Every tensor of {@code file} as float32, in header order; scalars have shape []. */
     public static Map<String, Tensor> read(Path file) {
+        return read(file, name -> true);
+    }
+
+    /**
+     * The tensors of {@code file} whose names {@code include} accepts, in header order. The whole
+     * header is validated; tensors left out are neither read nor held to the float dtypes (so a
+     * loader can skip, say, a BOOL {@code attn.bias} mask buffer).
+     */
+    public static Map<String, Tensor> read(Path file, Predicate<String> include) {
         try (FileChannel ch = open(file)) {
             SafetensorsHeader header = SafetensorsHeader.read(file, ch);
-            for (SafetensorsHeader.Entry e : header.entries) checkReadable(file, e);
+            List<SafetensorsHeader.Entry> wanted = new ArrayList<>();
+            for (SafetensorsHeader.Entry e : header.entries) if (include.test(e.name)) wanted.add(e);
+            for (SafetensorsHeader.Entry e : wanted) checkReadable(file, e);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             long largest = 8;
-            for (SafetensorsHeader.Entry e : header.entries) largest = Math.max(largest, e.end - e.begin);
+            for (SafetensorsHeader.Entry e : wanted) largest = Math.max(largest, e.end - e.begin);
             ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(CHUNK_BYTES, largest)).order(ByteOrder.LITTLE_ENDIAN);
-            for (SafetensorsHeader.Entry e : header.entries) {
+            for (SafetensorsHeader.Entry e : wanted) {
                 int[] shape = new int[e.shape.length];
                 for (int i = 0; i < shape.length; i++) shape[i] = (int) e.shape[i];
                 float[] values = new float[(int) ((e.end - e.begin) / e.dtype.bytes)];

@@ -8,6 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jdpo.tensor.Tensor;
 
 import static jdpo.io.RawSafetensors.concat;
 import static jdpo.io.RawSafetensors.f32;
@@ -137,6 +141,19 @@ class SafetensorsValidationTest {
         rejectsHeader("{\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", zeros(8), "\"ids\"", "I64", "F32, F16 and BF16");
         rejectsHeader("{\"m\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[0,3]}}", zeros(3), "\"m\"", "BOOL");
         rejectsHeader("{\"d\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", zeros(8), "\"d\"", "F64");
+    }
+
+    @Test
+    void tensorsLeftOutAreNotHeldToTheFloatDtypesButTheHeaderStillIs() throws IOException {
+        Path file = dir.resolve("mask.safetensors");
+        Files.write(file, RawSafetensors.of("{\"h.0.attn.bias\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", concat(new byte[] {1, 0, 1, 1}, f32(5))));
+        Map<String, Tensor> t = Safetensors.read(file, name -> !name.endsWith(".attn.bias"));
+        assertEquals(List.of("w"), new ArrayList<>(t.keySet()));
+        assertEquals(5f, t.get("w").at(0));
+        assertThrows(BadInputException.class, () -> Safetensors.read(file));
+        Files.write(file, RawSafetensors.of("{\"h.0.attn.bias\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,4]}}", new byte[3]));
+        assertThrows(BadInputException.class, () -> Safetensors.read(file, name -> false));
     }
 
     @Test

@@ -1,0 +1,152 @@
+package jdpo.hardening;
+
+import jdpo.cli.Cli;
+import jdpo.dpo.LossType;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A flag out of range is refused before any file is read or written, with one line naming the
+ * flag, the value and (for names) the valid choices. picocli's own usage errors (unknown
+ * option, missing or unparsable value) exit 2 with its message and no stack trace.
+ */
+class BadFlagsTest {
+    @TempDir
+    Path tmp;
+    Workspace ws;
+
+    @BeforeEach
+    void setUp() {
+        ws = new Workspace(tmp);
+    }
+
+    @ParameterizedTest(name = "train {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--beta            | 0       | --beta must be > 0, got 0.0",
+        "--beta            | -0.5    | --beta must be > 0, got -0.5",
+        "--beta            | NaN     | --beta must be > 0, got NaN",
+        "--lr              | -1e-5   | --lr must be >= 0, got -1.0E-5",
+        "--lr              | Infinity| --lr must be >= 0, got Infinity",
+        "--batch-size      | 0       | --batch-size must be at least 1, got 0",
+        "--grad-accum      | 0       | --grad-accum must be at least 1, got 0",
+        "--max-steps       | -1      | --max-steps must be >= 0, got -1",
+        "--warmup-steps    | -2      | --warmup-steps must be >= 0, got -2",
+        "--max-grad-norm   | -1      | --max-grad-norm must be >= 0, got -1.0",
+        "--weight-decay    | -0.1    | --weight-decay must be >= 0, got -0.1",
+        "--label-smoothing | 0.5     | --label-smoothing must be in [0, 0.5), got 0.5",
+        "--max-length      | 1       | --max-length must be at least 2, got 1",
+        "--optimizer       | adam    | --optimizer: unknown optimizer 'adam'; valid: adamw, sgd",
+        "--lr-schedule     | step    | --lr-schedule: ",
+        "--kernels         | simd    | --kernels: unknown kernels 'simd'; valid: ",
+        "--threads         | 0       | --threads must be at least 1, got 0",
+        "--threads         | -3      | --threads must be at least 1, got -3",
+        "--stop-after      | -1      | --stop-after must be >= 0, got -1",
+        "--save-every      | -1      | --save-every and --eval-every must be >= 0",
+    })
+    void trainRefusesOutOfRangeFlags(String flag, String value, String expected) {
+        TreeSet<String> before = ws.listing();
+        ws.assertRefused(before, ws.train(flag, value), "error: " + expected);
+    }
+
+    @Test
+    void unknownLossListsTheValidNames() {
+        TreeSet<String> before = ws.listing();
+        String line = ws.assertRefused(before, ws.train("--loss", "dpo"), "error: --loss: unknown loss 'dpo'; valid: ");
+        assertTrue(line.endsWith(LossType.validNames()), line);
+        assertTrue(line.contains("sigmoid, robust, hinge, ipo"), line);
+    }
+
+    @Test
+    void unknownScheduleListsTheValidNames() {
+        String line = Workspace.assertOneLineError(ws.train("--lr-schedule", "step"));
+        assertTrue(line.contains("constant") && line.contains("linear") && line.contains("cosine"), line);
+    }
+
+    @Test
+    void unknownKernelsListTheValidNames() {
+        String line = Workspace.assertOneLineError(ws.train("--kernels", "simd"));
+        assertTrue(line.contains("scalar") && line.contains("vector"), line);
+    }
+
+    @ParameterizedTest(name = "score {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--beta       | 0    | --beta must be > 0, got 0.0",
+        "--batch-size | 0    | --batch-size must be at least 1, got 0",
+        "--loss       | kto  | --loss: unknown loss 'kto'; valid: sigmoid",
+        "--threads    | 0    | --threads must be at least 1, got 0",
+        "--kernels    | gpu  | --kernels: unknown kernels 'gpu'; valid: ",
+    })
+    void scoreRefusesOutOfRangeFlags(String flag, String value, String expected) {
+        Workspace.assertOneLineError(Cli.run("score", "--model", ws.model.toString(), "--data", ws.pairs.toString(), flag, value),
+                "error: " + expected);
+    }
+
+    @ParameterizedTest(name = "generate {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--temperature    | -1   | --temperature must be >= 0, got -1.0",
+        "--top-p          | 0    | --top-p must be in (0, 1], got 0.0",
+        "--top-k          | -1   | --top-k must be >= 0, got -1",
+        "--max-new-tokens | 0    | --max-new-tokens must be at least 1, got 0",
+        "--threads        | 0    | --threads must be at least 1, got 0",
+        "--kernels        | gpu  | --kernels: unknown kernels 'gpu'; valid: ",
+    })
+    void generateRefusesOutOfRangeFlags(String flag, String value, String expected) {
+        Workspace.assertOneLineError(Cli.run("generate", "--model", ws.model.toString(), "--prompt", "Q:", flag, value),
+                "error: " + expected);
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Cli r = ws.train("--beta", "0", "--verbose");
+        assertEquals(1, r.exitCode, r.toString());
+        assertTrue(r.err.contains("jdpo.io.BadInputException: --beta must be > 0") && r.err.contains("\tat jdpo."), r.toString());
+        assertTrue(r.err.lines().anyMatch(l -> l.equals("error: --beta must be > 0, got 0.0")), r.toString());
+    }
+
+    /** picocli's usage errors: its message first, then the usage; exit 2, no stack trace, nothing written. */
+    private void usageError(Cli r, String firstLine) {
+        assertEquals(2, r.exitCode, r.toString());
+        assertEquals("", r.out, r.toString());
+        assertTrue(r.err.lines().findFirst().orElse("").contains(firstLine), r.toString());
+        assertFalse(r.err.contains("Exception") || r.err.contains("\tat "), r.toString());
+    }
+
+    @Test
+    void unknownOption() {
+        TreeSet<String> before = ws.listing();
+        usageError(ws.train("--betta", "0.2"), "Unknown options: '--betta', '0.2'");
+        assertEquals(before, ws.listing());
+    }
+
+    @Test
+    void missingRequiredOption() {
+        usageError(Cli.run("train", "--model", ws.model.toString(), "--data", ws.pairs.toString()),
+                "Missing required option: '--out=DIR'");
+    }
+
+    @Test
+    void valueThatIsNotANumber() {
+        usageError(ws.train("--batch-size", "eight"), "Invalid value for option '--batch-size': 'eight' is not an int");
+    }
+
+    @Test
+    void optionWithoutItsValue() {
+        usageError(Cli.run("train", "--model", ws.model.toString(), "--data", ws.pairs.toString(), "--out"),
+                "Missing required parameter for option '--out'");
+    }
+
+    @Test
+    void unknownCommand() {
+        usageError(Cli.run("trian"), "Unmatched argument at index 0: 'trian'");
+    }
+}
