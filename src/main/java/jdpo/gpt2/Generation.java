@@ -31,6 +31,10 @@ public final class Generation {
      */
     public static Generation run(Gpt2Params params, Kernels kernels, int[] promptIds, int maxNewTokens,
                                  Sampler sampler, Rng rng, int stopId) {
+        if (promptIds.length == 0 || promptIds.length >= params.config.nPositions) {
+            throw new IllegalArgumentException("a prompt of " + promptIds.length + " tokens leaves no room to sample in "
+                    + params.config.nPositions + " positions");
+        }
         Gpt2Decoder dec = new Gpt2Decoder(params, kernels);
         Tensor logits = null;
         for (int id : promptIds) logits = dec.next(id);
