@@ -28,7 +28,7 @@ final class BlockedMatmul {
     /** Rows of a micro-tile. */
     static final int MR = 6;
     /** Vectors per row of a micro-tile. */
-    static final int NV = 2;
+    static final int NV = 4;
     /** Columns of a micro-tile. */
     static final int NR = NV * L;
 
@@ -46,7 +46,7 @@ final class BlockedMatmul {
     }
 
     /** Sizes picked by measurement at GPT-2 shapes on a Zen 4 (1 MiB L2 per core); see the README. */
-    static final Blocking DEFAULT = new Blocking(256, 96, 2048);
+    static final Blocking DEFAULT = new Blocking(384, 96, 2048);
 
     /** Packing buffers of one thread, grown on demand and reused by every later call. */
     private static final class Workspace {
@@ -111,7 +111,9 @@ final class BlockedMatmul {
                 else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
             }
         }
-        int kc = Math.min(blocking.kc(), k), mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
+        // Equal k-blocks (512 = 2 x 256, not 384 + 128): a short last block wastes a C pass.
+        int kc = k == 0 ? 0 : ceilDiv(k, ceilDiv(k, blocking.kc()));
+        int mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
         int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);
         ws.fit(mc * kc, kc * nc);
         float[] ap = ws.a, bp = ws.b;
@@ -163,10 +165,15 @@ final class BlockedMatmul {
                     System.arraycopy(src, b.offset() + (pc + p) * rs + jc + jr, dst, base + p * NR, width);
                 }
             } else {
-                // Transposed B: each column is contiguous in memory, so read along it.
-                for (int j = 0; j < width; j++) {
-                    int s = b.offset() + pc * rs + (jc + jr + j) * cs;
-                    for (int p = 0; p < kc; p++) dst[base + p * NR + j] = src[s + p * rs];
+                // Transposed B (row stride 1): each column is contiguous in memory. Copy 16 steps
+                // of p (one cache line) of each column in turn, so the 16 rows being written
+                // (4 KB) stay in L1 while each source line is read once, front to back.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int steps = Math.min(16, kc - p0);
+                    for (int j = 0; j < width; j++) {
+                        int sj = b.offset() + pc + p0 + (jc + jr + j) * cs, d = base + p0 * NR + j;
+                        for (int p = 0; p < steps; p++) dst[d + p * NR] = src[sj + p];
+                    }
                 }
             }
             if (width < NR) {
@@ -185,14 +192,18 @@ final class BlockedMatmul {
         int rs = a.rowStride(), cs = a.colStride();
         if (cs == 1) {
             for (int i = 0; i < mc; i++) {
-                int s = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
-                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[s + p];
+                int sr = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[sr + p];
             }
         } else {
-            // Transposed A: each column of A is contiguous in memory, so read along it.
+            // Transposed A (row stride 1): each column of A is contiguous, so read along it,
+            // MR rows of a sliver at a time.
             for (int p = 0; p < kc; p++) {
-                int s = a.offset() + ic * rs + (pc + p) * cs;
-                for (int i = 0; i < mc; i++) dst[(i / MR) * MR * kc + p * MR + i % MR] = src[s + i * rs];
+                int sp = a.offset() + ic + (pc + p) * cs;
+                for (int i0 = 0; i0 < mc; i0 += MR) {
+                    int d = i0 * kc + p * MR, rows = Math.min(MR, mc - i0);
+                    for (int r = 0; r < rows; r++) dst[d + r] = src[sp + i0 + r];
+                }
             }
         }
         int padded = ceilDiv(mc, MR) * MR;
@@ -203,39 +214,45 @@ final class BlockedMatmul {
     }
 
     /**
-     * {@code C[0:MR, 0:NR] += Ap Bp} over {@code kc} steps, {@code C} at {@code c[ci + r * ldc + j]}.
-     * Twelve accumulators, written out, because the JIT keeps named locals in registers.
+     * {@code C[0:MR, 0:NR] += Ap Bp} over {@code kc} steps, {@code C} at {@code c[ci + r * ldc + j]}:
+     * per step, {@value #NV} vectors of the B sliver, and each of the {@value #MR} numbers of the
+     * A sliver broadcast and multiply-added into a row of accumulators. The 24 accumulators are
+     * written out as named locals because that is what the JIT keeps in registers (AVX-512 has 32).
      */
     static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc) {
         int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
-        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
-        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
-        FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
+        FloatVector x00 = load(c, c0), x01 = load(c, c0 + L), x02 = load(c, c0 + 2 * L), x03 = load(c, c0 + 3 * L);
+        FloatVector x10 = load(c, c1), x11 = load(c, c1 + L), x12 = load(c, c1 + 2 * L), x13 = load(c, c1 + 3 * L);
+        FloatVector x20 = load(c, c2), x21 = load(c, c2 + L), x22 = load(c, c2 + 2 * L), x23 = load(c, c2 + 3 * L);
+        FloatVector x30 = load(c, c3), x31 = load(c, c3 + L), x32 = load(c, c3 + 2 * L), x33 = load(c, c3 + 3 * L);
+        FloatVector x40 = load(c, c4), x41 = load(c, c4 + L), x42 = load(c, c4 + 2 * L), x43 = load(c, c4 + 3 * L);
+        FloatVector x50 = load(c, c5), x51 = load(c, c5 + L), x52 = load(c, c5 + 2 * L), x53 = load(c, c5 + 3 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * MR, b = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector b0 = load(bp, b), b1 = load(bp, b + L), b2 = load(bp, b + 2 * L), b3 = load(bp, b + 3 * L);
             FloatVector v = FloatVector.broadcast(S, ap[a]);
-            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01); x02 = v.fma(b2, x02); x03 = v.fma(b3, x03);
             v = FloatVector.broadcast(S, ap[a + 1]);
-            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11); x12 = v.fma(b2, x12); x13 = v.fma(b3, x13);
             v = FloatVector.broadcast(S, ap[a + 2]);
-            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21); x22 = v.fma(b2, x22); x23 = v.fma(b3, x23);
             v = FloatVector.broadcast(S, ap[a + 3]);
-            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31); x32 = v.fma(b2, x32); x33 = v.fma(b3, x33);
             v = FloatVector.broadcast(S, ap[a + 4]);
-            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41); x42 = v.fma(b2, x42); x43 = v.fma(b3, x43);
             v = FloatVector.broadcast(S, ap[a + 5]);
-            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51); x52 = v.fma(b2, x52); x53 = v.fma(b3, x53);
         }
-        x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
-        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
-        x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L); x42.intoArray(c, c4 + 2 * L); x43.intoArray(c, c4 + 3 * L);
+        x50.intoArray(c, c5); x51.intoArray(c, c5 + L); x52.intoArray(c, c5 + 2 * L); x53.intoArray(c, c5 + 3 * L);
+    }
+
+    private static FloatVector load(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
     }
 
     static int ceilDiv(int a, int b) {
