@@ -104,23 +104,21 @@ final class BlockedMatmul {
                        int r0, int r1, int j0, int j1, int k, boolean overwrite, float[] row, int rowOffset) {
         float[] cd = c.data();
         int ldc = c.rowStride();
-        if (overwrite) {
-            for (int i = r0; i < r1; i++) {
-                int ci = c.offset() + i * ldc;
-                if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
-                else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
-            }
-        }
         // Equal k-blocks (512 = 2 x 256, not 384 + 128): a short last block wastes a C pass.
         int kc = k == 0 ? 0 : ceilDiv(k, ceilDiv(k, blocking.kc()));
         int mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
         int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);
         ws.fit(mc * kc, kc * nc);
         float[] ap = ws.a, bp = ws.b;
+        if (overwrite && k == 0) fill(c, r0, r1, j0, j1, row, rowOffset);
         for (int jc = j0; jc < j1; jc += nc) {
             int nCur = Math.min(nc, j1 - jc);
             for (int pc = 0; pc < k; pc += kc) {
                 int kCur = Math.min(kc, k - pc);
+                // The first k-block of an overwrite starts from the bias (a row repeated: row
+                // stride 0) or from zeros; every other block from what C holds.
+                boolean fresh = overwrite && pc == 0;
+                float[] init = !fresh ? cd : row != null ? row : ZEROS;
                 packB(bp, b, pc, kCur, jc, nCur);
                 for (int ic = r0; ic < r1; ic += mc) {
                     int mCur = Math.min(mc, r1 - ic);
@@ -128,10 +126,11 @@ final class BlockedMatmul {
                     for (int jr = 0; jr < nCur; jr += NR) {
                         for (int ir = 0; ir < mCur; ir += MR) {
                             int ci = c.offset() + (ic + ir) * ldc + jc + jr;
+                            int ii = !fresh ? ci : row != null ? rowOffset + jc + jr : 0, ldi = fresh ? 0 : ldc;
                             if (ir + MR <= mCur && jr + NR <= nCur) {
-                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc);
+                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc);
                             } else {
-                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc,
+                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc,
                                         Math.min(MR, mCur - ir), Math.min(NR, nCur - jr));
                             }
                         }
@@ -141,12 +140,25 @@ final class BlockedMatmul {
         }
     }
 
+    private static final float[] ZEROS = new float[NR];
+
+    /** {@code C = row} (or zeros) on a block: an overwrite with nothing to sum. */
+    private static void fill(StridedMatrix c, int r0, int r1, int j0, int j1, float[] row, int rowOffset) {
+        for (int i = r0; i < r1; i++) {
+            int ci = c.offset() + i * c.rowStride();
+            if (row == null) Arrays.fill(c.data(), ci + j0, ci + j1, 0f);
+            else System.arraycopy(row, rowOffset + j0, c.data(), ci + j0, j1 - j0);
+        }
+    }
+
     /** A tile cut by the edge of C: computed whole in a scratch tile, only its valid part copied. */
     private static void edgeTile(float[] tile, float[] ap, int ai, float[] bp, int bi, int kc,
-                                 float[] cd, int ci, int ldc, int rows, int cols) {
+                                 float[] init, int ii, int ldi, float[] cd, int ci, int ldc, int rows, int cols) {
         Arrays.fill(tile, 0f);
-        for (int r = 0; r < rows; r++) System.arraycopy(cd, ci + r * ldc, tile, r * NR, cols);
-        microKernel(ap, ai, bp, bi, kc, tile, 0, NR);
+        if (init != ZEROS) {
+            for (int r = 0; r < rows; r++) System.arraycopy(init, ii + r * ldi, tile, r * NR, cols);
+        }
+        microKernel(ap, ai, bp, bi, kc, tile, 0, NR, tile, 0, NR);
         for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, cd, ci + r * ldc, cols);
     }
 
@@ -214,19 +226,22 @@ final class BlockedMatmul {
     }
 
     /**
-     * {@code C[0:MR, 0:NR] += Ap Bp} over {@code kc} steps, {@code C} at {@code c[ci + r * ldc + j]}:
-     * per step, {@value #NV} vectors of the B sliver, and each of the {@value #MR} numbers of the
-     * A sliver broadcast and multiply-added into a row of accumulators. The 24 accumulators are
-     * written out as named locals because that is what the JIT keeps in registers (AVX-512 has 32).
+     * {@code C[0:MR, 0:NR] = Init + Ap Bp} over {@code kc} steps, {@code C} at
+     * {@code c[ci + r * ldc + j]} and {@code Init} at {@code init[ii + r * ldi + j]} (C itself, or
+     * a bias row with {@code ldi = 0}): per step, {@value #NV} vectors of the B sliver, and each
+     * of the {@value #MR} numbers of the A sliver broadcast and multiply-added into a row of
+     * accumulators. The 24 accumulators are written out as named locals because that is what the
+     * JIT keeps in registers (AVX-512 has 32).
      */
-    static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc) {
-        int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
-        FloatVector x00 = load(c, c0), x01 = load(c, c0 + L), x02 = load(c, c0 + 2 * L), x03 = load(c, c0 + 3 * L);
-        FloatVector x10 = load(c, c1), x11 = load(c, c1 + L), x12 = load(c, c1 + 2 * L), x13 = load(c, c1 + 3 * L);
-        FloatVector x20 = load(c, c2), x21 = load(c, c2 + L), x22 = load(c, c2 + 2 * L), x23 = load(c, c2 + 3 * L);
-        FloatVector x30 = load(c, c3), x31 = load(c, c3 + L), x32 = load(c, c3 + 2 * L), x33 = load(c, c3 + 3 * L);
-        FloatVector x40 = load(c, c4), x41 = load(c, c4 + L), x42 = load(c, c4 + 2 * L), x43 = load(c, c4 + 3 * L);
-        FloatVector x50 = load(c, c5), x51 = load(c, c5 + L), x52 = load(c, c5 + 2 * L), x53 = load(c, c5 + 3 * L);
+    static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc,
+                            float[] init, int ii, int ldi, float[] c, int ci, int ldc) {
+        int i0 = ii, i1 = ii + ldi, i2 = ii + 2 * ldi, i3 = ii + 3 * ldi, i4 = ii + 4 * ldi, i5 = ii + 5 * ldi;
+        FloatVector x00 = load(init, i0), x01 = load(init, i0 + L), x02 = load(init, i0 + 2 * L), x03 = load(init, i0 + 3 * L);
+        FloatVector x10 = load(init, i1), x11 = load(init, i1 + L), x12 = load(init, i1 + 2 * L), x13 = load(init, i1 + 3 * L);
+        FloatVector x20 = load(init, i2), x21 = load(init, i2 + L), x22 = load(init, i2 + 2 * L), x23 = load(init, i2 + 3 * L);
+        FloatVector x30 = load(init, i3), x31 = load(init, i3 + L), x32 = load(init, i3 + 2 * L), x33 = load(init, i3 + 3 * L);
+        FloatVector x40 = load(init, i4), x41 = load(init, i4 + L), x42 = load(init, i4 + 2 * L), x43 = load(init, i4 + 3 * L);
+        FloatVector x50 = load(init, i5), x51 = load(init, i5 + L), x52 = load(init, i5 + 2 * L), x53 = load(init, i5 + 3 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * MR, b = bi + p * NR;
             FloatVector b0 = load(bp, b), b1 = load(bp, b + L), b2 = load(bp, b + 2 * L), b3 = load(bp, b + 3 * L);
@@ -243,6 +258,7 @@ final class BlockedMatmul {
             v = FloatVector.broadcast(S, ap[a + 5]);
             x50 = v.fma(b0, x50); x51 = v.fma(b1, x51); x52 = v.fma(b2, x52); x53 = v.fma(b3, x53);
         }
+        int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
         x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
         x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
