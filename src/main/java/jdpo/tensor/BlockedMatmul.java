@@ -48,7 +48,7 @@ final class BlockedMatmul {
     /** Sizes picked by measurement at GPT-2 shapes on a Zen 4 (1 MiB L2 per core); see the README. */
     static final Blocking DEFAULT = new Blocking(384, 96, 2048);
 
-    /** Packing buffers of one thread, grown on demand and reused by every later call. */
+    /** Packing buffers of one thread (a few MB), grown on demand and reused by every later call. */
     private static final class Workspace {
         float[] a = new float[0], b = new float[0];
         final float[] tile = new float[MR * NR];
@@ -59,8 +59,10 @@ final class BlockedMatmul {
         }
     }
 
+    /** One per thread, shared by all instances: a thread packs for one block at a time. */
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
     private final Blocking blocking;
-    private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
 
     BlockedMatmul(Blocking blocking) {
         this.blocking = blocking;
@@ -87,7 +89,7 @@ final class BlockedMatmul {
         int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
         int parts = Math.min(parallel.threads(), tiles);
         parallel.forRange(parts, 1, (from, to) -> {
-            Workspace ws = workspaces.get();
+            Workspace ws = WORKSPACES.get();
             for (int part = from; part < to; part++) {
                 int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
                 if (byCols) {
