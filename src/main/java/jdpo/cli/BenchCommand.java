@@ -46,7 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "an eighth for the LM head (default: ${DEFAULT-VALUE}).")
     int scalarM;
 
-    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.4",
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.3",
             description = "Timed seconds per product, after as long a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 
