@@ -24,8 +24,4 @@ record StridedMatrix(float[] data, int offset, int rowStride, int colStride) {
     static StridedMatrix transposeOf(Tensor t) {
         return new StridedMatrix(t.data, t.offset, 1, MatrixShapes.cols(t));
     }
-
-    float get(int r, int c) {
-        return data[offset + r * rowStride + c * colStride];
-    }
 }
