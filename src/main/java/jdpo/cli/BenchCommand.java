@@ -19,9 +19,10 @@ import java.util.concurrent.Callable;
 /** {@code jdpo bench}: GFLOP/s of the matrix products at GPT-2 124M shapes, per kernel and thread count. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {
-            "Kernel speed: GFLOP/s of every GPT-2 124M matrix product (4 linear layers and the LM head,",
-            "forward and both backwards; 2*m*k*n flops each) for the scalar and vector kernels,",
-            "at 1 thread and at --threads. The scalar kernels run on fewer rows (--scalar-m) to finish.",
+            "Kernel speed: GFLOP/s of every GPT-2 124M matrix product (4 linear layers",
+            "and the LM head; forward and both backwards; 2*m*k*n flops each) for the",
+            "scalar and vector kernels, at 1 thread and at --threads. The scalar kernels",
+            "run on fewer rows (--scalar-m) to finish in reasonable time.",
             "Progress goes to stderr; the table (or --json) to stdout."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -45,7 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "an eighth for the LM head (default: ${DEFAULT-VALUE}).")
     int scalarM;
 
-    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.4",
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.3",
             description = "Timed seconds per product, after as long a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 

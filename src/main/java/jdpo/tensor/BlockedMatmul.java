@@ -12,10 +12,11 @@ import java.util.Arrays;
  * <p>The layout is the classic one of GotoBLAS/BLIS. A {@code kc x nc} panel of {@code B} is
  * copied ("packed") into thin slivers of {@value #NV} vectors' width, an {@code mc x kc} block of
  * {@code A} into slivers of {@value #MR} rows, so that the micro-kernel reads both operands
- * front to back from cache, whatever the strides of the originals (a transposed weight costs the
- * same as a plain one). The micro-kernel keeps an {@code MR x NR} tile of {@code C} in
- * {@code MR * NV} vector registers and does one broadcast-multiply-add per row and vector for
- * each step along {@code k}; it never reduces across lanes.
+ * front to back from cache, whatever the strides of the originals (a transposed operand only
+ * makes the copy slower, about 1 ns a number instead of 0.2, against some 10 ns of arithmetic
+ * per packed number at GPT-2 shapes). The micro-kernel keeps an {@code MR x NR} tile of
+ * {@code C} in {@code MR * NV} vector registers and does one broadcast-multiply-add per row and
+ * vector for each step along {@code k}; it never reduces across lanes.
  *
  * <p>Every element of {@code C} is one chain of fused multiply-adds in increasing {@code k},
  * started from its old value (or the bias), whichever tile, block or thread computes it: the
@@ -28,7 +29,7 @@ final class BlockedMatmul {
     /** Rows of a micro-tile. */
     static final int MR = 6;
     /** Vectors per row of a micro-tile. */
-    static final int NV = 2;
+    static final int NV = 4;
     /** Columns of a micro-tile. */
     static final int NR = NV * L;
 
@@ -45,10 +46,14 @@ final class BlockedMatmul {
         }
     }
 
-    /** Sizes picked by measurement at GPT-2 shapes on a Zen 4 (1 MiB L2 per core); see the README. */
-    static final Blocking DEFAULT = new Blocking(256, 96, 2048);
+    /**
+     * Sizes picked by measurement at GPT-2 shapes on a Zen 4 (32 KiB L1d, 1 MiB L2 per core):
+     * kc 128 / 256 / 384 / 768 and mc 48 / 96 / 192 and nc 512 / 2048 / 8192 were within noise of
+     * each other except kc 128 (slower); 384 halves the passes over C against 256.
+     */
+    static final Blocking DEFAULT = new Blocking(384, 96, 2048);
 
-    /** Packing buffers of one thread, grown on demand and reused by every later call. */
+    /** Packing buffers of one thread (a few MB), grown on demand and reused by every later call. */
     private static final class Workspace {
         float[] a = new float[0], b = new float[0];
         final float[] tile = new float[MR * NR];
@@ -59,8 +64,10 @@ final class BlockedMatmul {
         }
     }
 
+    /** One per thread, shared by all instances: a thread packs for one block at a time. */
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
     private final Blocking blocking;
-    private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
 
     BlockedMatmul(Blocking blocking) {
         this.blocking = blocking;
@@ -87,7 +94,7 @@ final class BlockedMatmul {
         int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
         int parts = Math.min(parallel.threads(), tiles);
         parallel.forRange(parts, 1, (from, to) -> {
-            Workspace ws = workspaces.get();
+            Workspace ws = WORKSPACES.get();
             for (int part = from; part < to; part++) {
                 int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
                 if (byCols) {
@@ -104,21 +111,21 @@ final class BlockedMatmul {
                        int r0, int r1, int j0, int j1, int k, boolean overwrite, float[] row, int rowOffset) {
         float[] cd = c.data();
         int ldc = c.rowStride();
-        if (overwrite) {
-            for (int i = r0; i < r1; i++) {
-                int ci = c.offset() + i * ldc;
-                if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
-                else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
-            }
-        }
-        int kc = Math.min(blocking.kc(), k), mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
+        // Equal k-blocks (512 = 2 x 256, not 384 + 128): a short last block wastes a C pass.
+        int kc = k == 0 ? 0 : ceilDiv(k, ceilDiv(k, blocking.kc()));
+        int mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
         int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);
         ws.fit(mc * kc, kc * nc);
         float[] ap = ws.a, bp = ws.b;
+        if (overwrite && k == 0) fill(c, r0, r1, j0, j1, row, rowOffset);
         for (int jc = j0; jc < j1; jc += nc) {
             int nCur = Math.min(nc, j1 - jc);
             for (int pc = 0; pc < k; pc += kc) {
                 int kCur = Math.min(kc, k - pc);
+                // The first k-block of an overwrite starts from the bias (a row repeated: row
+                // stride 0) or from zeros; every other block from what C holds.
+                boolean fresh = overwrite && pc == 0;
+                float[] init = !fresh ? cd : row != null ? row : ZEROS;
                 packB(bp, b, pc, kCur, jc, nCur);
                 for (int ic = r0; ic < r1; ic += mc) {
                     int mCur = Math.min(mc, r1 - ic);
@@ -126,10 +133,11 @@ final class BlockedMatmul {
                     for (int jr = 0; jr < nCur; jr += NR) {
                         for (int ir = 0; ir < mCur; ir += MR) {
                             int ci = c.offset() + (ic + ir) * ldc + jc + jr;
+                            int ii = !fresh ? ci : row != null ? rowOffset + jc + jr : 0, ldi = fresh ? 0 : ldc;
                             if (ir + MR <= mCur && jr + NR <= nCur) {
-                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc);
+                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc);
                             } else {
-                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, cd, ci, ldc,
+                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc,
                                         Math.min(MR, mCur - ir), Math.min(NR, nCur - jr));
                             }
                         }
@@ -139,12 +147,25 @@ final class BlockedMatmul {
         }
     }
 
+    private static final float[] ZEROS = new float[NR];
+
+    /** {@code C = row} (or zeros) on a block: an overwrite with nothing to sum. */
+    private static void fill(StridedMatrix c, int r0, int r1, int j0, int j1, float[] row, int rowOffset) {
+        for (int i = r0; i < r1; i++) {
+            int ci = c.offset() + i * c.rowStride();
+            if (row == null) Arrays.fill(c.data(), ci + j0, ci + j1, 0f);
+            else System.arraycopy(row, rowOffset + j0, c.data(), ci + j0, j1 - j0);
+        }
+    }
+
     /** A tile cut by the edge of C: computed whole in a scratch tile, only its valid part copied. */
     private static void edgeTile(float[] tile, float[] ap, int ai, float[] bp, int bi, int kc,
-                                 float[] cd, int ci, int ldc, int rows, int cols) {
+                                 float[] init, int ii, int ldi, float[] cd, int ci, int ldc, int rows, int cols) {
         Arrays.fill(tile, 0f);
-        for (int r = 0; r < rows; r++) System.arraycopy(cd, ci + r * ldc, tile, r * NR, cols);
-        microKernel(ap, ai, bp, bi, kc, tile, 0, NR);
+        if (init != ZEROS) {
+            for (int r = 0; r < rows; r++) System.arraycopy(init, ii + r * ldi, tile, r * NR, cols);
+        }
+        microKernel(ap, ai, bp, bi, kc, tile, 0, NR, tile, 0, NR);
         for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, cd, ci + r * ldc, cols);
     }
 
@@ -163,10 +184,15 @@ final class BlockedMatmul {
                     System.arraycopy(src, b.offset() + (pc + p) * rs + jc + jr, dst, base + p * NR, width);
                 }
             } else {
-                // Transposed B: each column is contiguous in memory, so read along it.
-                for (int j = 0; j < width; j++) {
-                    int s = b.offset() + pc * rs + (jc + jr + j) * cs;
-                    for (int p = 0; p < kc; p++) dst[base + p * NR + j] = src[s + p * rs];
+                // Transposed B (row stride 1): each column is contiguous in memory. Copy 16 steps
+                // of p (one cache line) of each column in turn, so the 16 rows being written
+                // (4 KB) stay in L1 while each source line is read once, front to back.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int steps = Math.min(16, kc - p0);
+                    for (int j = 0; j < width; j++) {
+                        int sj = b.offset() + pc + p0 + (jc + jr + j) * cs, d = base + p0 * NR + j;
+                        for (int p = 0; p < steps; p++) dst[d + p * NR] = src[sj + p];
+                    }
                 }
             }
             if (width < NR) {
@@ -185,14 +211,18 @@ final class BlockedMatmul {
         int rs = a.rowStride(), cs = a.colStride();
         if (cs == 1) {
             for (int i = 0; i < mc; i++) {
-                int s = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
-                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[s + p];
+                int sr = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[sr + p];
             }
         } else {
-            // Transposed A: each column of A is contiguous in memory, so read along it.
+            // Transposed A (row stride 1): each column of A is contiguous, so read along it,
+            // MR rows of a sliver at a time.
             for (int p = 0; p < kc; p++) {
-                int s = a.offset() + ic * rs + (pc + p) * cs;
-                for (int i = 0; i < mc; i++) dst[(i / MR) * MR * kc + p * MR + i % MR] = src[s + i * rs];
+                int sp = a.offset() + ic + (pc + p) * cs;
+                for (int i0 = 0; i0 < mc; i0 += MR) {
+                    int d = i0 * kc + p * MR, rows = Math.min(MR, mc - i0);
+                    for (int r = 0; r < rows; r++) dst[d + r] = src[sp + i0 + r];
+                }
             }
         }
         int padded = ceilDiv(mc, MR) * MR;
@@ -203,39 +233,49 @@ final class BlockedMatmul {
     }
 
     /**
-     * {@code C[0:MR, 0:NR] += Ap Bp} over {@code kc} steps, {@code C} at {@code c[ci + r * ldc + j]}.
-     * Twelve accumulators, written out, because the JIT keeps named locals in registers.
+     * {@code C[0:MR, 0:NR] = Init + Ap Bp} over {@code kc} steps, {@code C} at
+     * {@code c[ci + r * ldc + j]} and {@code Init} at {@code init[ii + r * ldi + j]} (C itself, or
+     * a bias row with {@code ldi = 0}): per step, {@value #NV} vectors of the B sliver, and each
+     * of the {@value #MR} numbers of the A sliver broadcast and multiply-added into a row of
+     * accumulators. The 24 accumulators are written out as named locals because that is what the
+     * JIT keeps in registers (AVX-512 has 32).
      */
-    static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc, float[] c, int ci, int ldc) {
-        int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
-        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
-        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
-        FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
+    static void microKernel(float[] ap, int ai, float[] bp, int bi, int kc,
+                            float[] init, int ii, int ldi, float[] c, int ci, int ldc) {
+        int i0 = ii, i1 = ii + ldi, i2 = ii + 2 * ldi, i3 = ii + 3 * ldi, i4 = ii + 4 * ldi, i5 = ii + 5 * ldi;
+        FloatVector x00 = load(init, i0), x01 = load(init, i0 + L), x02 = load(init, i0 + 2 * L), x03 = load(init, i0 + 3 * L);
+        FloatVector x10 = load(init, i1), x11 = load(init, i1 + L), x12 = load(init, i1 + 2 * L), x13 = load(init, i1 + 3 * L);
+        FloatVector x20 = load(init, i2), x21 = load(init, i2 + L), x22 = load(init, i2 + 2 * L), x23 = load(init, i2 + 3 * L);
+        FloatVector x30 = load(init, i3), x31 = load(init, i3 + L), x32 = load(init, i3 + 2 * L), x33 = load(init, i3 + 3 * L);
+        FloatVector x40 = load(init, i4), x41 = load(init, i4 + L), x42 = load(init, i4 + 2 * L), x43 = load(init, i4 + 3 * L);
+        FloatVector x50 = load(init, i5), x51 = load(init, i5 + L), x52 = load(init, i5 + 2 * L), x53 = load(init, i5 + 3 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * MR, b = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector b0 = load(bp, b), b1 = load(bp, b + L), b2 = load(bp, b + 2 * L), b3 = load(bp, b + 3 * L);
             FloatVector v = FloatVector.broadcast(S, ap[a]);
-            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01); x02 = v.fma(b2, x02); x03 = v.fma(b3, x03);
             v = FloatVector.broadcast(S, ap[a + 1]);
-            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11); x12 = v.fma(b2, x12); x13 = v.fma(b3, x13);
             v = FloatVector.broadcast(S, ap[a + 2]);
-            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21); x22 = v.fma(b2, x22); x23 = v.fma(b3, x23);
             v = FloatVector.broadcast(S, ap[a + 3]);
-            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31); x32 = v.fma(b2, x32); x33 = v.fma(b3, x33);
             v = FloatVector.broadcast(S, ap[a + 4]);
-            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41); x42 = v.fma(b2, x42); x43 = v.fma(b3, x43);
             v = FloatVector.broadcast(S, ap[a + 5]);
-            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51); x52 = v.fma(b2, x52); x53 = v.fma(b3, x53);
         }
-        x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
-        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
-        x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+        int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc, c4 = ci + 4 * ldc, c5 = ci + 5 * ldc;
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L); x42.intoArray(c, c4 + 2 * L); x43.intoArray(c, c4 + 3 * L);
+        x50.intoArray(c, c5); x51.intoArray(c, c5 + L); x52.intoArray(c, c5 + 2 * L); x53.intoArray(c, c5 + 3 * L);
+    }
+
+    private static FloatVector load(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
     }
 
     static int ceilDiv(int a, int b) {

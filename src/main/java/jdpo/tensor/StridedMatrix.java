@@ -8,6 +8,13 @@ package jdpo.tensor;
  */
 record StridedMatrix(float[] data, int offset, int rowStride, int colStride) {
 
+    /** One of the strides is 1: the matrix is a row-major array or the transpose of one. */
+    StridedMatrix {
+        if (rowStride != 1 && colStride != 1) {
+            throw new IllegalArgumentException("one stride must be 1, got " + rowStride + " and " + colStride);
+        }
+    }
+
     /** A row-major {@code [rows, cols]} tensor as a matrix. */
     static StridedMatrix of(Tensor t) {
         return new StridedMatrix(t.data, t.offset, MatrixShapes.cols(t), 1);
@@ -16,9 +23,5 @@ record StridedMatrix(float[] data, int offset, int rowStride, int colStride) {
     /** The transpose of a row-major {@code [rows, cols]} tensor, as a matrix {@code [cols, rows]}. */
     static StridedMatrix transposeOf(Tensor t) {
         return new StridedMatrix(t.data, t.offset, 1, MatrixShapes.cols(t));
-    }
-
-    float get(int r, int c) {
-        return data[offset + r * rowStride + c * colStride];
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -206,7 +207,16 @@ class VectorKernelsTest {
     }
 
     @Test
+    void vectorWidthIsValidatedAndNeverWiderThanTheCpu() {
+        assertThrows(IllegalArgumentException.class, () -> VectorWidth.choose("300"));
+        assertThrows(IllegalArgumentException.class, () -> VectorWidth.choose("wide"));
+        int widest = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        assertEquals(Math.min(128, widest), VectorWidth.choose("128").vectorBitSize());
+        assertEquals(Math.min(512, widest), VectorWidth.choose("512").vectorBitSize());
+    }
+
+    @Test
     void factoryKnowsVector() {
-        assertArrayEquals(new Object[] {"vector"}, new Object[] {Kernels.of("vector", Parallel.SERIAL).name()});
+        assertEquals("vector", Kernels.of("vector", Parallel.SERIAL).name());
     }
 }
