@@ -3,6 +3,7 @@ package jdpo.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import jdpo.dpo.StepBenchmark;
 import jdpo.io.BadInputException;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.MatmulBenchmark;
@@ -23,6 +24,8 @@ import java.util.concurrent.Callable;
             "and the LM head; forward and both backwards; 2*m*k*n flops each) for the",
             "scalar and vector kernels, at 1 thread and at --threads. The scalar kernels",
             "run on fewer rows (--scalar-m) to finish in reasonable time.",
+            "Then one full DPO training step (--config, --pairs, --seq-len) split into",
+            "policy forward, reference forward, loss, backward and AdamW, with tokens/s.",
             "Progress goes to stderr; the table (or --json) to stdout."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -50,6 +53,25 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Timed seconds per product, after as long a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 
+    @Option(names = "--config", paramLabel = "NAME", defaultValue = "gpt2",
+            description = "Model shapes for the DPO step: gpt2 (124M, random weights) or tiny. Default: ${DEFAULT-VALUE}.")
+    String config;
+
+    @Option(names = "--pairs", paramLabel = "N", defaultValue = "2", description = "Pairs in the DPO step (2N rows). Default: ${DEFAULT-VALUE}.")
+    int pairs;
+
+    @Option(names = "--seq-len", paramLabel = "T", defaultValue = "128", description = "Tokens per row in the DPO step. Default: ${DEFAULT-VALUE}.")
+    int seqLen;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Timed DPO steps, after one warm-up step. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--skip-matmul", description = "Time only the DPO step.")
+    boolean skipMatmul;
+
+    @Option(names = "--skip-step", description = "Time only the matrix products.")
+    boolean skipStep;
+
     static {
         System.setProperty("jdpo.bench.cores", Integer.toString(Parallel.defaultThreads()));
     }
@@ -69,19 +91,57 @@ public final class BenchCommand implements Callable<Integer> {
         List<MatmulBenchmark.Case> cases = MatmulBenchmark.gpt2Cases(m);
         err.printf(Locale.ROOT, "bench: %d products x %s kernels x %s threads (vector %d bits)%n",
                 cases.size(), kernels, threadCounts, jdpo.tensor.VectorKernels.vectorBits());
-        List<MatmulBenchmark.Result> results = new MatmulBenchmark(seconds, seconds).run(cases, kernels, threadCounts,
+        if (!config.equals("gpt2") && !config.equals("tiny")) throw new BadInputException("--config: unknown config '" + config + "'; valid: gpt2, tiny");
+        if (pairs < 1 || steps < 1) throw new BadInputException("--pairs and --steps must be at least 1");
+        int maxT = StepBenchmark.config(config).nPositions;
+        if (seqLen < 2 || seqLen > maxT) throw new BadInputException("--seq-len must be in [2, " + maxT + "] for " + config + ", got " + seqLen);
+        List<MatmulBenchmark.Result> results = skipMatmul ? List.of()
+                : new MatmulBenchmark(seconds, seconds).run(cases, kernels, threadCounts,
                 (name, c) -> name.equals("scalar") ? MatmulBenchmark.scalarRows(c, scalarM) : m,
                 r -> err.println("bench: " + row(r)));
+        StepBenchmark.Result step = null;
+        if (!skipStep) {
+            try (Parallel par = new Parallel(threads)) {
+                step = StepBenchmark.run(config, pairs, seqLen, Kernels.of("vector", par), 1, steps, s -> err.println("bench: DPO step: " + s));
+            }
+        }
         if (json) {
             JsonObject out = new JsonObject();
             out.add("matmul", matmulJson(results));
+            if (step != null) out.add("step", stepJson(step));
             System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
         } else {
-            System.out.println(String.format(Locale.ROOT, "%-21s %5s %5s %6s %-7s %7s %9s",
-                    "op", "m", "k", "n", "kernel", "threads", "GFLOP/s"));
-            for (MatmulBenchmark.Result r : results) System.out.println(row(r));
+            if (!results.isEmpty()) {
+                System.out.println(String.format(Locale.ROOT, "%-21s %5s %5s %6s %-7s %7s %9s",
+                        "op", "m", "k", "n", "kernel", "threads", "GFLOP/s"));
+                for (MatmulBenchmark.Result r : results) System.out.println(row(r));
+            }
+            if (step != null) {
+                System.out.printf(Locale.ROOT, "%nOne DPO step, %s shapes, %d pairs x %d tokens (%d rows), %s kernels, %d threads:%n"
+                                + "  policy forward %.3f s, reference forward %.3f s, loss %.3f s, backward %.3f s, AdamW %.3f s%n"
+                                + "  total %.3f s per step, %.0f tokens/s%n", step.config(), step.pairs(), step.seqLen(), 2 * step.pairs(),
+                        step.kernels(), step.threads(), step.policyForward(), step.referenceForward(), step.loss(), step.backward(),
+                        step.optimizer(), step.seconds(), step.tokensPerS());
+            }
         }
         return 0;
+    }
+
+    private static JsonObject stepJson(StepBenchmark.Result s) {
+        JsonObject o = new JsonObject();
+        o.addProperty("config", s.config());
+        o.addProperty("pairs", s.pairs());
+        o.addProperty("seq_len", s.seqLen());
+        o.addProperty("kernels", s.kernels());
+        o.addProperty("threads", s.threads());
+        o.addProperty("seconds", s.seconds());
+        o.addProperty("policy_forward_s", s.policyForward());
+        o.addProperty("reference_forward_s", s.referenceForward());
+        o.addProperty("loss_s", s.loss());
+        o.addProperty("backward_s", s.backward());
+        o.addProperty("optimizer_s", s.optimizer());
+        o.addProperty("tokens_per_s", s.tokensPerS());
+        return o;
     }
 
     private static String row(MatmulBenchmark.Result r) {
