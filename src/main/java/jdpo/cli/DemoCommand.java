@@ -15,7 +15,6 @@ import jdpo.tokenizer.Tokenizer;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
 import jdpo.tensor.Rng;
@@ -140,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
         Tokenizer tok = Tokenizer.load(s.model);
         Rng rng = new Rng(seed);
         List<String> prompts = new ArrayList<>(new ReviewWorld().trainPrompts());
-        for (int i = prompts.size() - 1; i > 0; i--) Collections.swap(prompts, i, rng.nextInt(i + 1));
+        rng.shuffle(prompts);
         prompts = prompts.subList(0, Math.min(pairPrompts, prompts.size()));
         err.printf("sampling %d continuations of %d training prompts from %s ...%n", samplesPerPrompt, prompts.size(), s.model);
         err.flush();

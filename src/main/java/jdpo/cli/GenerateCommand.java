@@ -82,10 +82,8 @@ final class GenerateCommand implements Callable<Integer> {
             }
             Sampler sampler = new Sampler(temperature, topK, topP, params.config.vocabSize);
             Generation g = Generation.run(params, kernels, promptIds, maxNewTokens, sampler, new Rng(seed), tok.eosId());
-            int[] newIds = g.newIds();
-            boolean stopped = newIds.length > 0 && newIds[newIds.length - 1] == tok.eosId();
             // <|endoftext|> ends the text; it is listed with --show-probs and in --json, not printed as text
-            String text = tok.decode(stopped ? java.util.Arrays.copyOf(newIds, newIds.length - 1) : newIds);
+            String text = tok.decode(g.textIds());
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("prompt", prompt);

@@ -90,7 +90,7 @@ public final class DemoRun {
         List<String> held = new ReviewWorld().heldOutPrompts();
         Rng pick = new Rng(settings.seed ^ 0xE7A1L);
         List<String> chosen = new ArrayList<>(held);
-        for (int i = chosen.size() - 1; i > 0; i--) java.util.Collections.swap(chosen, i, pick.nextInt(i + 1));
+        pick.shuffle(chosen);
         this.evalPrompts = chosen.subList(0, Math.min(settings.evalPrompts, chosen.size()));
     }
 

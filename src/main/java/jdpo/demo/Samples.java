@@ -46,15 +46,11 @@ public final class Samples {
                 if (reference != null && ids.length > 0) {
                     refLogp = ResponseLogProbs.compute(reference, kernels, promptIds, ids).sum();
                 }
-                String text = tok.decode(withoutEos(ids, tok.eosId()));
+                String text = tok.decode(g.textIds());
                 out.add(new Sample(prompt, text, reward.reward(text), logp, refLogp));
             }
         }
         return out;
-    }
-
-    private static int[] withoutEos(int[] ids, int eos) {
-        return ids.length > 0 && ids[ids.length - 1] == eos ? java.util.Arrays.copyOf(ids, ids.length - 1) : ids;
     }
 
     public static double meanReward(List<Sample> samples) {

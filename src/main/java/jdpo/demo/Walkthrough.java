@@ -7,7 +7,6 @@ import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -20,11 +19,9 @@ final class Walkthrough {
 
     static void print(PrintWriter out, Gpt2Params policy, Gpt2Params reference, Kernels k, Tokenizer tok,
                       String prompt, String chosen, String rejected, double beta) {
-        int[] x = tok.encode(prompt);
-        int[] yw = withEos(tok.encode(chosen), tok.eosId()), yl = withEos(tok.encode(rejected), tok.eosId());
         out.printf("prompt x            %s%n", quote(prompt));
-        double[] w = response(out, "chosen y_w", policy, reference, k, tok, x, yw);
-        double[] l = response(out, "rejected y_l", policy, reference, k, tok, x, yl);
+        double[] w = response(out, "chosen y_w", policy, reference, k, tok, prompt, chosen);
+        double[] l = response(out, "rejected y_l", policy, reference, k, tok, prompt, rejected);
         double ratioW = w[0] - w[1], ratioL = l[0] - l[1], z = ratioW - ratioL;
         DpoLoss loss = DpoLoss.standard(beta);
         double value = loss.pair(w[0], l[0], w[1], l[1]).loss();
@@ -38,23 +35,18 @@ final class Walkthrough {
                 beta * z, value);
     }
 
-    /** Prints one response's table and returns {log pi(y|x), log pi_ref(y|x)}. */
+    /** Prints one response's table (eos included, as DPO scores it) and returns {log pi(y|x), log pi_ref(y|x)}. */
     private static double[] response(PrintWriter out, String label, Gpt2Params policy, Gpt2Params reference, Kernels k,
-                                     Tokenizer tok, int[] x, int[] y) {
-        ResponseLogProbs.Result p = ResponseLogProbs.compute(policy, k, x, y);
-        ResponseLogProbs.Result r = ResponseLogProbs.compute(reference, k, x, y);
+                                     Tokenizer tok, String prompt, String response) {
+        ResponseLogProbs.Result p = ResponseLogProbs.compute(policy, k, tok, prompt, response, true);
+        ResponseLogProbs.Result r = ResponseLogProbs.compute(reference, k, tok, prompt, response, true);
+        int[] y = p.responseIds;
         out.printf("%n  %-18s %14s %14s%n", label + ", token", "log pi", "log pi_ref");
         for (int j = 0; j < y.length; j++) {
             out.printf(Locale.ROOT, "  %-18s %14.4f %14.4f%n", quote(tok.tokenText(y[j])), p.logprobs[j], r.logprobs[j]);
         }
         out.printf(Locale.ROOT, "  %-18s %14.4f %14.4f%n", "sum", p.sum(), r.sum());
         return new double[] {p.sum(), r.sum()};
-    }
-
-    private static int[] withEos(int[] ids, int eos) {
-        int[] out = Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eos;
-        return out;
     }
 
     static String quote(String s) {

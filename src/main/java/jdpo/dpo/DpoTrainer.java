@@ -91,13 +91,7 @@ public final class DpoTrainer {
         int n = pairs.size();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        Rng rng = new Rng(s.seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = n - 1; i > 0; i--) {
-            int k = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[k];
-            order[k] = t;
-        }
+        new Rng(s.seed * 0x9E3779B97F4A7C15L + epoch).shuffle(order);
         return order;
     }
 

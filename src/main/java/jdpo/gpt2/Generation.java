@@ -10,14 +10,22 @@ import java.util.Arrays;
 public final class Generation {
     private final int[] newIds;
     private final double[] probs;
+    private final int stopId;
 
-    private Generation(int[] newIds, double[] probs) {
+    private Generation(int[] newIds, double[] probs, int stopId) {
         this.newIds = newIds;
         this.probs = probs;
+        this.stopId = stopId;
     }
 
     public int[] newIds() {
         return newIds.clone();
+    }
+
+    /** The new ids without the stop token that ended them (if one did): the ids of the text. */
+    public int[] textIds() {
+        boolean stopped = newIds.length > 0 && newIds[newIds.length - 1] == stopId;
+        return stopped ? Arrays.copyOf(newIds, newIds.length - 1) : newIds.clone();
     }
 
     /** P(token | everything before it) under the model (temperature 1, before top-k/top-p). */
@@ -50,7 +58,7 @@ public final class Generation {
             if (next == stopId || dec.length() >= params.config.nPositions) break;
             if (n < limit) logits = dec.next(next);
         }
-        return new Generation(Arrays.copyOf(ids, n), Arrays.copyOf(probs, n));
+        return new Generation(Arrays.copyOf(ids, n), Arrays.copyOf(probs, n), stopId);
     }
 
     private static double softmaxAt(Tensor logits, int i) {

@@ -70,7 +70,8 @@ public final class Gpt2Decoder {
         if (token < 0 || token >= c.vocabSize) throw new IllegalArgumentException("token id " + token + " outside the vocabulary");
         int C = c.nEmbd, NH = c.nHead, hs = c.headSize(), t = length;
         float eps = c.layerNormEpsilon;
-        for (int i = 0; i < C; i++) x.put(i, p.wte.get(token, i) + p.wpe.get(t, i));
+        Tensor wte = p.wte.row(token), wpe = p.wpe.row(t);
+        for (int i = 0; i < C; i++) x.data[i] = wte.data[wte.offset + i] + wpe.data[wpe.offset + i];
         for (int l = 0; l < c.nLayer; l++) {
             Gpt2Params.Block w = p.h[l];
             LayerNorm.forward(ln, mean, rstd, x, w.ln1Weight, w.ln1Bias, eps);
@@ -94,29 +95,29 @@ public final class Gpt2Decoder {
     private void attendWithCache(int layer, int t, int NH, int hs, int C) {
         float scale = (float) (1.0 / Math.sqrt(hs));
         for (int h = 0; h < NH; h++) {
-            Tensor kc = keys[layer].row(h), vc = values[layer].row(h);
-            for (int i = 0; i < hs; i++) {
-                kc.set(qkv.at(C + h * hs + i), t, i);
-                vc.set(qkv.at(2 * C + h * hs + i), t, i);
-            }
+            // Index arithmetic, not get(t2, i): this runs for every sampled token.
+            float[] q = qkv.data, kd = keys[layer].data, vd = values[layer].data, s = scores.data;
+            int cache = h * c.nPositions * hs; // head h's [nPositions, hs] block
+            System.arraycopy(q, C + h * hs, kd, cache + t * hs, hs);
+            System.arraycopy(q, 2 * C + h * hs, vd, cache + t * hs, hs);
             float max = Float.NEGATIVE_INFINITY;
             for (int t2 = 0; t2 <= t; t2++) {
                 float dot = 0f;
-                for (int i = 0; i < hs; i++) dot += qkv.at(h * hs + i) * kc.get(t2, i);
+                for (int i = 0; i < hs; i++) dot += q[h * hs + i] * kd[cache + t2 * hs + i];
                 dot *= scale;
-                scores.put(t2, dot);
+                s[t2] = dot;
                 max = Math.max(max, dot);
             }
             float sum = 0f;
             for (int t2 = 0; t2 <= t; t2++) {
-                float e = (float) Math.exp(scores.at(t2) - max);
-                scores.put(t2, e);
+                float e = (float) Math.exp(s[t2] - max);
+                s[t2] = e;
                 sum += e;
             }
             for (int i = 0; i < hs; i++) {
                 float y = 0f;
-                for (int t2 = 0; t2 <= t; t2++) y += scores.at(t2) / sum * vc.get(t2, i);
-                atty.put(h * hs + i, y);
+                for (int t2 = 0; t2 <= t; t2++) y += s[t2] / sum * vd[cache + t2 * hs + i];
+                atty.data[h * hs + i] = y;
             }
         }
     }

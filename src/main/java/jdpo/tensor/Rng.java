@@ -63,6 +63,21 @@ public final class Rng {
         return r * Math.cos(2 * Math.PI * u2);
     }
 
+    /** Shuffles {@code a} in place (Fisher-Yates, from the last element down). */
+    public void shuffle(int[] a) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int k = nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[k];
+            a[k] = t;
+        }
+    }
+
+    /** Shuffles {@code list} in place, drawing exactly as {@link #shuffle(int[])} does. */
+    public void shuffle(java.util.List<?> list) {
+        for (int i = list.size() - 1; i > 0; i--) java.util.Collections.swap(list, i, nextInt(i + 1));
+    }
+
     /** A new generator whose stream is independent of this one's continuation. */
     public Rng split() {
         return new Rng(nextLong() ^ 0x5DEECE66DL);
