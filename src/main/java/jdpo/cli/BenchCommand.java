@@ -20,8 +20,10 @@ import java.util.concurrent.Callable;
 /** {@code jdpo bench}: GFLOP/s of the matrix products at GPT-2 124M shapes, per kernel and thread count. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {
-            "Kernel speed: GFLOP/s of every GPT-2 124M matrix product (4 linear layers",
-            "and the LM head; forward and both backwards; 2*m*k*n flops each) for the",
+            "Kernel speed: matmul GFLOP/s (scalar vs vector) and one DPO step's time.",
+            "",
+            "First the GFLOP/s of every GPT-2 124M matrix product (4 linear layers and",
+            "the LM head; forward and both backwards; 2*m*k*n flops each) for the",
             "scalar and vector kernels, at 1 thread and at --threads. The scalar kernels",
             "run on fewer rows (--scalar-m) to finish in reasonable time.",
             "Then one full DPO training step (--config, --pairs, --seq-len) split into",
