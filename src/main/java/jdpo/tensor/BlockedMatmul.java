@@ -88,6 +88,10 @@ final class BlockedMatmul {
                      boolean overwrite, float[] row, int rowOffset) {
         if (c.colStride() != 1) throw new IllegalArgumentException("C must be row-major");
         if (m == 0 || n == 0) return;
+        if (m <= THIN_ROWS) {
+            thin(parallel, c, a, b, m, n, k, overwrite, row, rowOffset);
+            return;
+        }
         // Split the longer side of C into whole tiles, one part per thread: the shorter side's
         // operand is then the one every thread reads in full, and it is the smaller.
         boolean byCols = n >= m;
@@ -148,6 +152,97 @@ final class BlockedMatmul {
     }
 
     private static final float[] ZEROS = new float[NR];
+
+    /**
+     * Products with at most this many rows of C skip packing: {@link #thin}. Sampling feeds one
+     * token at a time, so every product of the KV-cache decoder has a single row, and packing all
+     * of {@code B} (the whole LM head, transposed) to use each number once costs more than the
+     * arithmetic.
+     */
+    static final int THIN_ROWS = 1;
+
+    /** Columns of C per group in {@link #thin}: the independent chains that hide FMA latency. */
+    private static final int THIN_GROUP = 8;
+
+    /**
+     * {@code C (+)= A B} for a C of few rows, straight from {@code A} and {@code B} as they lie
+     * in memory. Each element of C is the same chain of fused multiply-adds as in the blocked
+     * path (from its old value, the bias or zero, in increasing {@code k}), so the numbers are
+     * identical bit for bit. A row-major {@code B} is read a row at a time, {@value #NV} vectors
+     * of columns per pass; a transposed {@code B} (each column contiguous) is read down
+     * {@value #THIN_GROUP} columns at once, one scalar chain each.
+     */
+    private static void thin(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k,
+                             boolean overwrite, float[] row, int rowOffset) {
+        int group = b.colStride() == 1 ? NR : THIN_GROUP;
+        int groups = ceilDiv(n, group);
+        parallel.forRange(groups, 1, (from, to) -> {
+            int j0 = from * group, j1 = Math.min(n, to * group);
+            for (int i = 0; i < m; i++) {
+                int ci = c.offset() + i * c.rowStride();
+                float[] cd = c.data();
+                if (overwrite) {
+                    if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
+                    else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
+                }
+                int ai = a.offset() + i * a.rowStride();
+                if (b.colStride() == 1) thinRows(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
+                else thinColumns(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
+            }
+        });
+    }
+
+    /** {@code c[j] += sum_p a[p] B[p, j]} for {@code j} in {@code [j0, j1)}, row-major {@code B}. */
+    private static void thinRows(float[] c, int ci, float[] a, int ai, int as, StridedMatrix b, int j0, int j1, int k) {
+        float[] bd = b.data();
+        int bo = b.offset(), rs = b.rowStride(), j = j0;
+        for (; j + NR <= j1; j += NR) {
+            FloatVector x0 = load(c, ci + j), x1 = load(c, ci + j + L), x2 = load(c, ci + j + 2 * L), x3 = load(c, ci + j + 3 * L);
+            for (int p = 0; p < k; p++) {
+                FloatVector v = FloatVector.broadcast(S, a[ai + p * as]);
+                int bi = bo + p * rs + j;
+                x0 = v.fma(load(bd, bi), x0); x1 = v.fma(load(bd, bi + L), x1);
+                x2 = v.fma(load(bd, bi + 2 * L), x2); x3 = v.fma(load(bd, bi + 3 * L), x3);
+            }
+            x0.intoArray(c, ci + j); x1.intoArray(c, ci + j + L); x2.intoArray(c, ci + j + 2 * L); x3.intoArray(c, ci + j + 3 * L);
+        }
+        for (; j + L <= j1; j += L) {
+            FloatVector x = load(c, ci + j);
+            for (int p = 0; p < k; p++) x = FloatVector.broadcast(S, a[ai + p * as]).fma(load(bd, bo + p * rs + j), x);
+            x.intoArray(c, ci + j);
+        }
+        for (; j < j1; j++) {
+            float x = c[ci + j];
+            for (int p = 0; p < k; p++) x = Math.fma(a[ai + p * as], bd[bo + p * rs + j], x);
+            c[ci + j] = x;
+        }
+    }
+
+    /** The same for a transposed {@code B}: column {@code j} is contiguous in {@code k}. */
+    private static void thinColumns(float[] c, int ci, float[] a, int ai, int as, StridedMatrix b, int j0, int j1, int k) {
+        float[] bd = b.data();
+        int cs = b.colStride(), j = j0;
+        for (; j + THIN_GROUP <= j1; j += THIN_GROUP) {
+            int b0 = b.offset() + j * cs, b1 = b0 + cs, b2 = b1 + cs, b3 = b2 + cs, b4 = b3 + cs, b5 = b4 + cs, b6 = b5 + cs, b7 = b6 + cs;
+            float x0 = c[ci + j], x1 = c[ci + j + 1], x2 = c[ci + j + 2], x3 = c[ci + j + 3];
+            float x4 = c[ci + j + 4], x5 = c[ci + j + 5], x6 = c[ci + j + 6], x7 = c[ci + j + 7];
+            for (int p = 0; p < k; p++) {
+                float v = a[ai + p * as];
+                x0 = Math.fma(v, bd[b0 + p], x0); x1 = Math.fma(v, bd[b1 + p], x1);
+                x2 = Math.fma(v, bd[b2 + p], x2); x3 = Math.fma(v, bd[b3 + p], x3);
+                x4 = Math.fma(v, bd[b4 + p], x4); x5 = Math.fma(v, bd[b5 + p], x5);
+                x6 = Math.fma(v, bd[b6 + p], x6); x7 = Math.fma(v, bd[b7 + p], x7);
+            }
+            c[ci + j] = x0; c[ci + j + 1] = x1; c[ci + j + 2] = x2; c[ci + j + 3] = x3;
+            c[ci + j + 4] = x4; c[ci + j + 5] = x5; c[ci + j + 6] = x6; c[ci + j + 7] = x7;
+        }
+        for (; j < j1; j++) {
+            int bj = b.offset() + j * cs;
+            float x = c[ci + j];
+            for (int p = 0; p < k; p++) x = Math.fma(a[ai + p * as], bd[bj + p], x);
+            c[ci + j] = x;
+        }
+    }
 
     /** {@code C = row} (or zeros) on a block: an overwrite with nothing to sum. */
     private static void fill(StridedMatrix c, int r0, int r1, int j0, int j1, float[] row, int rowOffset) {
