@@ -157,9 +157,16 @@ final class BlockedMatmul {
      * Products with at most this many rows of C skip packing: {@link #thin}. Sampling feeds one
      * token at a time, so every product of the KV-cache decoder has a single row, and packing all
      * of {@code B} (the whole LM head, transposed) to use each number once costs more than the
-     * arithmetic.
+     * arithmetic. {@code -Djdpo.matmul.thin=false} turns the path off (0), for benchmarking
+     * against packing ({@code DecodeBench}).
      */
-    static final int THIN_ROWS = 1;
+    static final int THIN_ROWS = thinRows(System.getProperty("jdpo.matmul.thin"));
+
+    static int thinRows(String property) {
+        if (property == null || property.trim().equals("true")) return 1;
+        if (property.trim().equals("false")) return 0;
+        throw new IllegalArgumentException("jdpo.matmul.thin must be true or false, got '" + property + "'");
+    }
 
     /** Columns of C per group in {@link #thin}: the independent chains that hide FMA latency. */
     private static final int THIN_GROUP = 8;

@@ -2,6 +2,7 @@ package jdpo.tensor;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -86,5 +89,14 @@ class ThinMatmulTest {
             case OVERWRITE -> MATMUL.overwrite(parallel, c, a, b, m, n, k, null, 0);
             case OVERWRITE_WITH_BIAS -> MATMUL.overwrite(parallel, c, a, b, m, n, k, bias, 0);
         }
+    }
+
+    @Test
+    void theSwitchIsParsedStrictly() {
+        assertEquals(1, BlockedMatmul.thinRows(null));
+        assertEquals(1, BlockedMatmul.thinRows("true"));
+        assertEquals(0, BlockedMatmul.thinRows("false"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlockedMatmul.thinRows("off"));
+        assertTrue(e.getMessage().contains("jdpo.matmul.thin"), e.getMessage());
     }
 }
