@@ -11,8 +11,8 @@ token. InteropTest compares jdpo with these numbers, so CI needs no Python:
     python scripts/reference/transformers_interop.py \
         > src/test/resources/fixtures/interop/tiny-transformers.json
 
-With --check DIR [DIR ...] it instead loads each directory (any that jdpo wrote: a `train` or
-`sft` output) and compares transformers with `./jdpo logprobs --json` right away.
+With --check DIR [DIR ...] it instead loads each directory (any that jdpo wrote: a `train`,
+`sft` output or a demo's `policy/`) and compares transformers with `./jdpo logprobs --json` right away.
 
 Needs torch and transformers (pip install torch transformers).
 """
