@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""TRL's own DPOTrainer on weights/tiny: the metrics it logs and how far it moves each weight.
+
+jdpo says its `train` is DPO as TRL does it, under TRL's metric names. This script runs TRL's
+DPOTrainer (with Hugging Face's Trainer, AdamW or SGD, clipping, schedule) on the first 8 pairs
+of weights/tiny/pairs.jsonl and records, for each run:
+
+- `jdpo_args`: the `./jdpo train` flags that mean the same settings;
+- `metrics`: what TRL logged at every step (loss, rewards/*, logps/*, logits/*, grad_norm,
+  learning_rate);
+- `weight_change_norms`: for every parameter, the L2 norm of (weights after - weights before).
+
+Every step is one batch of all 8 pairs, so the data order (TRL shuffles with its own generator)
+cannot matter. TRL's DPOConfig defaults to bf16=True (bfloat16 autocast, even on a CPU); jdpo
+computes in float32, so the runs here set bf16=False to compare like with like. TrlReferenceTest runs jdpo with the same flags and compares, so CI needs no
+Python:
+
+    python scripts/reference/trl_dpo_reference.py > src/test/resources/fixtures/interop/trl-dpo.json
+
+Needs torch, transformers, datasets and trl (pip install torch transformers trl).
+"""
+import contextlib
+import io
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+import transformers
+import trl
+from datasets import Dataset
+from transformers import GPT2LMHeadModel, GPT2Tokenizer
+from trl import DPOConfig, DPOTrainer
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "weights" / "tiny"
+PAIRS = 8
+METRICS = ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
+           "logps/rejected", "logits/chosen", "logits/rejected", "grad_norm", "learning_rate"]
+
+# name -> (TRL/Trainer settings, the same settings as jdpo flags)
+RUNS = {
+    "adamw-linear-warmup": (
+        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.0, lr_scheduler_type="linear", warmup_steps=1,
+             max_grad_norm=1.0, max_steps=4, beta=0.1),
+        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0", "--lr-schedule", "linear",
+         "--warmup-steps", "1", "--max-grad-norm", "1", "--max-steps", "4", "--beta", "0.1"]),
+    "sgd-constant": (
+        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+             max_grad_norm=0.0, max_steps=3, beta=0.1),
+        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
+         "--max-grad-norm", "0", "--max-steps", "3", "--beta", "0.1"]),
+}
+
+
+def pairs():
+    with open(TINY / "pairs.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()][:PAIRS]
+
+
+def run(settings):
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel.from_pretrained(str(TINY))
+    tok = GPT2Tokenizer.from_pretrained(str(TINY))
+    before = {n: p.detach().clone().double() for n, p in model.named_parameters()}
+    with tempfile.TemporaryDirectory() as out:
+        args = DPOConfig(output_dir=out, per_device_train_batch_size=PAIRS, gradient_accumulation_steps=1,
+                         logging_steps=1, save_strategy="no", report_to=[], seed=42, use_cpu=True,
+                         max_length=None, disable_tqdm=True, bf16=False, **settings)
+        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs()), processing_class=tok)
+        with contextlib.redirect_stdout(io.StringIO()):  # the Trainer prints its log dicts
+            trainer.train()
+    logged = [h for h in trainer.state.log_history if "rewards/chosen" in h]
+    metrics = [{"step": h["step"], **{k: float(h[k]) for k in METRICS}} for h in logged]
+    changes = {n.removeprefix("transformer."): torch.linalg.vector_norm(p.detach().double() - before[n]).item()
+               for n, p in model.named_parameters()}
+    return metrics, changes
+
+
+def main():
+    torch.set_num_threads(1)
+    result = {"made_by": f"trl {trl.__version__}, transformers {transformers.__version__}, torch {torch.__version__}",
+              "model": "weights/tiny", "pairs": PAIRS, "batch_size": PAIRS, "runs": []}
+    for name, (settings, jdpo_args) in RUNS.items():
+        metrics, changes = run(settings)
+        result["runs"].append({"name": name, "trl_settings": settings,
+                               "jdpo_args": jdpo_args + ["--batch-size", str(PAIRS)],
+                               "metrics": metrics, "weight_change_norms": changes})
+    json.dump(result, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
