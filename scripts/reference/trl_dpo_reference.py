@@ -6,8 +6,8 @@ DPOTrainer (with Hugging Face's Trainer, AdamW or SGD, clipping, schedule) on th
 of weights/tiny/pairs.jsonl and records, for each run:
 
 - `jdpo_args`: the `./jdpo train` flags that mean the same settings;
-- `metrics`: what TRL logged at every step (loss, rewards/*, logps/*, logits/*, grad_norm,
-  learning_rate);
+- `metrics`: what TRL logged at every step (loss, rewards/*, logps/*, logits/*, entropy,
+  mean_token_accuracy, num_tokens, grad_norm, learning_rate);
 - `weight_change_norms`: for every parameter, the L2 norm of (weights after - weights before).
 
 Every step is one batch of all 8 pairs, so the data order (TRL shuffles with its own generator)
@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "weights" / "tiny"
 PAIRS = 8
 METRICS = ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
-           "logps/rejected", "logits/chosen", "logits/rejected", "grad_norm", "learning_rate"]
+           "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy", "num_tokens",
+           "grad_norm", "learning_rate"]
 
 # name -> (TRL/Trainer settings, the same settings as jdpo flags)
 RUNS = {

@@ -41,10 +41,14 @@ public final class DpoStep {
         public final double[] policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps;
         /** Mean logit over the scored positions (and the vocabulary) of the chosen / rejected rows. */
         public final double meanChosenLogits, meanRejectedLogits;
+        /** Mean entropy (nats) of the policy's next-token distribution over the scored positions of all rows. */
+        public final double entropy;
+        /** Fraction of the chosen responses' tokens that are the policy's most likely next token. */
+        public final double chosenTokenAccuracy;
         public final int tokens;
 
         Result(BatchLoss loss, double totalLoss, double[] pc, double[] pr, double[] rc, double[] rr,
-               double meanChosenLogits, double meanRejectedLogits, int tokens) {
+               double meanChosenLogits, double meanRejectedLogits, double entropy, double chosenTokenAccuracy, int tokens) {
             this.loss = loss;
             this.totalLoss = totalLoss;
             this.policyChosenLogps = pc;
@@ -53,6 +57,8 @@ public final class DpoStep {
             this.refRejectedLogps = rr;
             this.meanChosenLogits = meanChosenLogits;
             this.meanRejectedLogits = meanRejectedLogits;
+            this.entropy = entropy;
+            this.chosenTokenAccuracy = chosenTokenAccuracy;
             this.tokens = tokens;
         }
     }
@@ -111,6 +117,7 @@ public final class DpoStep {
         }
 
         double meanC = meanScoredLogits(logits, batch, 0, B), meanR = meanScoredLogits(logits, batch, B, rows);
+        double entropy = meanScoredEntropy(par, logits, batch, 0, rows), accuracy = tokenAccuracy(logits, batch, 0, B);
         long t3 = System.nanoTime();
         if (backward) {
             double[] dRow = new double[rows];
@@ -129,7 +136,7 @@ public final class DpoStep {
             timings.loss += (t3 - t2) / 1e9;
             timings.backward += (System.nanoTime() - t3) / 1e9;
         }
-        return new Result(bl, total, pc, pr, rc, rr, meanC, meanR, batch.realTokens());
+        return new Result(bl, total, pc, pr, rc, rr, meanC, meanR, entropy, accuracy, batch.realTokens());
     }
 
     private static double[] slice(double[] a, int from, int to) {
@@ -150,5 +157,63 @@ public final class DpoStep {
             }
         }
         return n == 0 ? 0 : sum / n;
+    }
+
+    /**
+     * TRL's {@code entropy}: the mean, over the scored positions of rows [from, to), of the
+     * entropy of softmax(logits), {@code H = logsumexp(z) - sum_v softmax(z)_v z_v}. Rows are
+     * split over the threads and their sums added in row order, so no thread count changes a bit.
+     */
+    private static double meanScoredEntropy(Parallel par, Tensor logits, PreferenceBatch batch, int from, int to) {
+        int V = logits.dim(-1), T = batch.T;
+        float[] z = logits.data;
+        double[] rowSums = new double[to - from];
+        long[] rowCounts = new long[to - from];
+        par.forRange(to - from, (lo, hi) -> {
+            for (int r = from + lo; r < from + hi; r++) {
+                for (int t = 0; t < T; t++) {
+                    if (batch.targets[r * T + t] < 0) continue;
+                    int base = logits.offset + (r * T + t) * V;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int v = 0; v < V; v++) max = Math.max(max, z[base + v]);
+                    double partition = 0, weighted = 0;
+                    for (int v = 0; v < V; v++) {
+                        double e = Math.exp(z[base + v] - max);
+                        partition += e;
+                        weighted += e * (z[base + v] - max);
+                    }
+                    rowSums[r - from] += Math.log(partition) - weighted / partition;
+                    rowCounts[r - from]++;
+                }
+            }
+        });
+        double sum = 0;
+        long n = 0;
+        for (int i = 0; i < rowSums.length; i++) {
+            sum += rowSums[i];
+            n += rowCounts[i];
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    /**
+     * TRL's {@code mean_token_accuracy}: over the scored positions of rows [from, to), the
+     * fraction where the target is the arg-max of the logits (the first, on ties).
+     */
+    private static double tokenAccuracy(Tensor logits, PreferenceBatch batch, int from, int to) {
+        int V = logits.dim(-1), T = batch.T;
+        float[] z = logits.data;
+        long correct = 0, n = 0;
+        for (int r = from; r < to; r++) {
+            for (int t = 0; t < T; t++) {
+                int target = batch.targets[r * T + t];
+                if (target < 0) continue;
+                int base = logits.offset + (r * T + t) * V, best = 0;
+                for (int v = 1; v < V; v++) if (z[base + v] > z[base + best]) best = v;
+                if (best == target) correct++;
+                n++;
+            }
+        }
+        return n == 0 ? 0 : (double) correct / n;
     }
 }

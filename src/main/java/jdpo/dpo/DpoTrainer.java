@@ -112,6 +112,7 @@ public final class DpoTrainer {
     public void train(int startStep, int endStep, Listener listener) throws IOException {
         if (endStep > totalSteps) throw new IllegalArgumentException("end step " + endStep + " is past the run's " + totalSteps);
         List<Parameter> params = policy.parameters();
+        long trainedTokens = tokensBefore(startStep);
         for (int step = startStep; step < endStep; step++) {
             long t0 = System.nanoTime();
             policy.zeroGrad();
@@ -133,7 +134,9 @@ public final class DpoTrainer {
             double lr = schedule.lr(s.lr, step);
             optimizer.step(params, lr);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            trainedTokens += acc.tokens();
             StepMetrics m = acc.into(new StepMetrics(), "")
+                    .put("num_tokens", trainedTokens)
                     .put("grad_norm", gradNorm)
                     .put("learning_rate", lr)
                     .put("step", step + 1)
@@ -142,6 +145,13 @@ public final class DpoTrainer {
                     .put("tokens_per_s", acc.tokens() / seconds);
             listener.onStep(step + 1, m);
         }
+    }
+
+    /** Prompt and response tokens in the steps before {@code step} (for a resumed run's num_tokens). */
+    private long tokensBefore(int step) {
+        long n = 0;
+        for (int m = 0; m < step * s.gradAccum; m++) n += batchOf(microBatch(m)).realTokens();
+        return n;
     }
 
     PreferenceBatch batchOf(int[] ids) {

@@ -9,8 +9,11 @@ import java.util.Map;
  * The numbers logged for one optimizer step (or one evaluation), under TRL's names:
  * {@code loss}, {@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/accuracies},
  * {@code rewards/margins}, {@code logps/chosen}, {@code logps/rejected}, {@code logits/chosen},
- * {@code logits/rejected}, {@code grad_norm}, {@code learning_rate}, plus {@code step},
- * {@code epoch}, {@code step_time_s} and {@code tokens_per_s}.
+ * {@code logits/rejected}, {@code grad_norm}, {@code learning_rate}, and the three that TRL 1.x
+ * logs besides: {@code entropy} (mean entropy of the policy's next-token distribution over the
+ * scored positions), {@code mean_token_accuracy} (how often a chosen response's token is the
+ * policy's arg-max) and {@code num_tokens} (prompt and response tokens trained on so far); plus
+ * {@code step}, {@code epoch}, {@code step_time_s} and {@code tokens_per_s}.
  */
 public final class StepMetrics {
     private final Map<String, Double> values = new LinkedHashMap<>();
@@ -47,7 +50,7 @@ public final class StepMetrics {
 
     /** Sums of batch results, averaged over batches, for multi-batch steps and evaluations. */
     static final class Accumulator {
-        private double loss, rc, rr, acc, margin, pc, pr, lc, lr;
+        private double loss, rc, rr, acc, margin, pc, pr, lc, lr, entropy, tokenAccuracy;
         private int batches, tokens;
 
         void add(DpoStep.Result r) {
@@ -60,6 +63,8 @@ public final class StepMetrics {
             pr += mean(r.policyRejectedLogps);
             lc += r.meanChosenLogits;
             lr += r.meanRejectedLogits;
+            entropy += r.entropy;
+            tokenAccuracy += r.chosenTokenAccuracy;
             tokens += r.tokens;
             batches++;
         }
@@ -78,7 +83,9 @@ public final class StepMetrics {
                     .put(prefix + "logps/chosen", pc / n)
                     .put(prefix + "logps/rejected", pr / n)
                     .put(prefix + "logits/chosen", lc / n)
-                    .put(prefix + "logits/rejected", lr / n);
+                    .put(prefix + "logits/rejected", lr / n)
+                    .put(prefix + "entropy", entropy / n)
+                    .put(prefix + "mean_token_accuracy", tokenAccuracy / n);
         }
 
         private static double mean(double[] a) {

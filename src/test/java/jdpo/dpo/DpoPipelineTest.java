@@ -141,6 +141,39 @@ class DpoPipelineTest {
     }
 
     @Test
+    void aStepsNumbersDoNotDependOnTheThreadCount() {
+        Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
+        Gpt2Params refParams = Gpt2Checkpoint.load(TestFiles.resource("fixtures/dpo/reference")).params;
+        PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
+        List<EncodedPair> pairs = new ArrayList<>();
+        for (PreferencePair p : PreferenceData.read(TestFiles.resource("fixtures/dpo/pairs.jsonl"))) pairs.add(enc.encode(p));
+        PreferenceBatch batch = new PreferenceBatch(pairs, 256);
+        DpoStep.Result[] results = new DpoStep.Result[2];
+        for (int threads = 1; threads <= 2; threads++) {
+            try (Parallel par = new Parallel(threads)) {
+                Kernels k = Kernels.of("vector", par);
+                Reference ref = new ModelReference(refParams, k, false, "r");
+                results[threads - 1] = new DpoStep(Gpt2.trainable(params.copy(), k), ref, DpoLoss.standard(0.1), false, null)
+                        .run(batch, new int[] {0, 1, 2}, true, 1.0);
+            }
+        }
+        DpoStep.Result one = results[0], two = results[1];
+        assertEquals(one.totalLoss, two.totalLoss);
+        assertArrayEquals(one.policyChosenLogps, two.policyChosenLogps);
+        assertArrayEquals(one.policyRejectedLogps, two.policyRejectedLogps);
+        assertEquals(one.meanChosenLogits, two.meanChosenLogits);
+        assertEquals(one.meanRejectedLogits, two.meanRejectedLogits);
+        assertEquals(one.entropy, two.entropy);
+        assertEquals(one.chosenTokenAccuracy, two.chosenTokenAccuracy);
+        // Entropy lies between 0 and ln V; an accuracy is a fraction of the chosen responses' tokens.
+        assertTrue(one.entropy > 0 && one.entropy < Math.log(params.config.vocabSize), "entropy " + one.entropy);
+        int chosenTokens = 0;
+        for (int i = 0; i < 3; i++) chosenTokens += batch.responseTokens[i];
+        double scaled = one.chosenTokenAccuracy * chosenTokens;
+        assertEquals(Math.rint(scaled), scaled, 1e-9, "accuracy " + one.chosenTokenAccuracy + " of " + chosenTokens + " tokens");
+    }
+
+    @Test
     void rpoTermAddsTheChosenResponsesMeanNll() {
         Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
         Kernels k = Kernels.of("scalar", Parallel.SERIAL);
