@@ -52,7 +52,33 @@ RUNS = {
              max_grad_norm=0.0, max_steps=3, beta=0.1),
         ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
          "--max-grad-norm", "0", "--max-steps", "3", "--beta", "0.1"]),
+    "adamw-weight-decay": (
+        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.1, lr_scheduler_type="cosine", warmup_steps=0,
+             max_grad_norm=1.0, max_steps=3, beta=0.1),
+        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0.1", "--lr-schedule", "cosine",
+         "--warmup-steps", "0", "--max-grad-norm", "1", "--max-steps", "3", "--beta", "0.1"]),
+    "sgd-precompute-ref": (
+        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+             max_grad_norm=0.0, max_steps=2, beta=0.1, precompute_ref_log_probs=True),
+        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
+         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--precompute-ref"]),
+    # The NLL term on chosen responses: TRL 1.x adds it as the "sft" loss with a weight, jdpo as --rpo-alpha.
+    "sgd-sigmoid-plus-nll": (
+        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+             max_grad_norm=0.0, max_steps=2, beta=0.1, loss_type=["sigmoid", "sft"], loss_weights=[1.0, 0.5]),
+        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
+         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--rpo-alpha", "0.5"]),
 }
+
+# Every other loss jdpo offers, two SGD steps each (label smoothing where the loss reads it; sppo_hard's
+# gradient is ~100 times larger at the start, so it gets a smaller step to stay out of chaos).
+for loss, ls, lr in [("robust", 0.1, 0.2), ("ipo", 0.0, 0.2), ("hinge", 0.0, 0.2), ("exo_pair", 1e-3, 0.2),
+                     ("nca_pair", 0.0, 0.2), ("sppo_hard", 0.0, 2e-3), ("apo_zero", 0.0, 0.2), ("apo_down", 0.0, 0.2)]:
+    RUNS[f"sgd-{loss}"] = (
+        dict(optim="sgd", learning_rate=lr, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+             max_grad_norm=0.0, max_steps=2, beta=0.1, loss_type=[loss], label_smoothing=ls),
+        ["--optimizer", "sgd", "--lr", str(lr), "--lr-schedule", "constant", "--warmup-steps", "0",
+         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--loss", loss, "--label-smoothing", str(ls)])
 
 
 def pairs():

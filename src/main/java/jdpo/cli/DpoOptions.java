@@ -33,8 +33,9 @@ final class DpoOptions {
     boolean precomputeRef;
 
     @Option(names = "--average-logps",
-            description = "Use the per-token mean log-prob of a response instead of the sum (IPO does this always). "
-                    + "beta then scales a per-token log-ratio, so good values are larger than for sums.")
+            description = "Feed the loss the per-token mean log-prob of a response instead of the sum (IPO does this always). "
+                    + "beta then scales a per-token log-ratio, so good values are larger than for sums. "
+                    + "The logged logps/* and rewards/* stay sums, as TRL logs them.")
     boolean averageLogps;
 
     @Option(names = "--rpo-alpha", defaultValue = "0.0", paramLabel = "A",

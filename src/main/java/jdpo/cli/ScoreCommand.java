@@ -1,7 +1,6 @@
 package jdpo.cli;
 
 import com.google.gson.JsonObject;
-import jdpo.dpo.BatchLoss;
 import jdpo.dpo.DpoStep;
 import jdpo.dpo.EncodedPair;
 import jdpo.dpo.ModelReference;
@@ -92,12 +91,12 @@ final class ScoreCommand implements Callable<Integer> {
                 int[] ids = new int[to - from];
                 for (int i = 0; i < ids.length; i++) ids[i] = from + i;
                 DpoStep.Result r = step.run(new PreferenceBatch(enc, tok.eosId()), ids, false, 0);
-                BatchLoss bl = r.loss;
                 for (int i = 0; i < ids.length; i++) {
-                    PairLoss pl = bl.pairs()[i];
+                    // The loss of what the loss reads; rewards of the summed log-probs (they differ for IPO).
+                    PairLoss pl = r.loss.pairs()[i], rw = r.rewards.pairs()[i];
                     lossSum += pl.loss();
-                    marginSum += pl.margin();
-                    if (pl.rewardCorrect()) accSum++;
+                    marginSum += rw.margin();
+                    if (rw.rewardCorrect()) accSum++;
                     if (json) {
                         JsonObject o = new JsonObject();
                         o.addProperty("pair", pairs.get(from + i).source);
@@ -105,15 +104,15 @@ final class ScoreCommand implements Callable<Integer> {
                         o.addProperty("logps/rejected", r.policyRejectedLogps[i]);
                         o.addProperty("ref_logps/chosen", r.refChosenLogps[i]);
                         o.addProperty("ref_logps/rejected", r.refRejectedLogps[i]);
-                        o.addProperty("rewards/chosen", pl.chosenReward());
-                        o.addProperty("rewards/rejected", pl.rejectedReward());
+                        o.addProperty("rewards/chosen", rw.chosenReward());
+                        o.addProperty("rewards/rejected", rw.rejectedReward());
                         o.addProperty("loss", pl.loss());
                         out.println(o);
                     } else {
                         out.printf(Locale.ROOT, "%-18s %12.4f %12.4f %12.4f %12.4f %10.4f %10.4f %9.5f%n",
                                 Text.quote(pairs.get(from + i).source.replaceAll(".*[/\\\\]", ""), 16),
                                 r.policyChosenLogps[i], r.policyRejectedLogps[i], r.refChosenLogps[i], r.refRejectedLogps[i],
-                                pl.chosenReward(), pl.rejectedReward(), pl.loss());
+                                rw.chosenReward(), rw.rejectedReward(), pl.loss());
                     }
                 }
             }

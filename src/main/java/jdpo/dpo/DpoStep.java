@@ -33,11 +33,21 @@ public final class DpoStep {
         this.timings = t;
     }
 
-    /** What one batch gave: the loss with its metrics, and the log-probs behind them. */
+    /**
+     * What one batch gave: the loss and its gradient, and the numbers TRL logs about the batch.
+     *
+     * <p>The log-probs and rewards here are always sums over each response, as TRL 1.x logs them,
+     * even when the loss reads per-token means (IPO, {@code --average-logps}): then {@link #loss}
+     * holds the loss of the means and {@link #rewards} the rewards of the sums.
+     */
     public static final class Result {
+        /** The loss, its gradient with respect to the log-probs the loss read, and each pair's loss. */
         public final BatchLoss loss;
+        /** The reward metrics (beta times the summed log-ratios); the same object as {@link #loss} without averaging. */
+        public final BatchLoss rewards;
         /** The loss including the RPO term, if any; what the gradient is of. */
         public final double totalLoss;
+        /** {@code [B]} each: log-probs summed over each response (and its eos). */
         public final double[] policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps;
         /** Mean logit over the scored positions (and the vocabulary) of the chosen / rejected rows. */
         public final double meanChosenLogits, meanRejectedLogits;
@@ -47,9 +57,10 @@ public final class DpoStep {
         public final double chosenTokenAccuracy;
         public final int tokens;
 
-        Result(BatchLoss loss, double totalLoss, double[] pc, double[] pr, double[] rc, double[] rr,
+        Result(BatchLoss loss, BatchLoss rewards, double totalLoss, double[] pc, double[] pr, double[] rc, double[] rr,
                double meanChosenLogits, double meanRejectedLogits, double entropy, double chosenTokenAccuracy, int tokens) {
             this.loss = loss;
+            this.rewards = rewards;
             this.totalLoss = totalLoss;
             this.policyChosenLogps = pc;
             this.policyRejectedLogps = pr;
@@ -97,6 +108,15 @@ public final class DpoStep {
         double[] pc = slice(pi, 0, B), pr = slice(pi, B, 2 * B);
         double[] rc = slice(ref, 0, B), rr = slice(ref, B, 2 * B);
         BatchLoss bl = loss.batch(pc, pr, rc, rr);
+        BatchLoss rewards = bl;
+        if (logps.average()) {
+            // The loss read per-token means; what is logged are sums, as TRL logs them.
+            pc = summed(pc, batch, 0);
+            pr = summed(pr, batch, B);
+            rc = summed(rc, batch, 0);
+            rr = summed(rr, batch, B);
+            rewards = loss.batch(pc, pr, rc, rr);
+        }
 
         double total = bl.loss();
         double rpoTokenGrad = 0;
@@ -136,7 +156,14 @@ public final class DpoStep {
             timings.loss += (t3 - t2) / 1e9;
             timings.backward += (System.nanoTime() - t3) / 1e9;
         }
-        return new Result(bl, total, pc, pr, rc, rr, meanC, meanR, entropy, accuracy, batch.realTokens());
+        return new Result(bl, rewards, total, pc, pr, rc, rr, meanC, meanR, entropy, accuracy, batch.realTokens());
+    }
+
+    /** Per-token means back to sums: row {@code firstRow + i} has {@code responseTokens} scored tokens. */
+    private static double[] summed(double[] means, PreferenceBatch batch, int firstRow) {
+        double[] sums = new double[means.length];
+        for (int i = 0; i < means.length; i++) sums[i] = means[i] * batch.responseTokens[firstRow + i];
+        return sums;
     }
 
     private static double[] slice(double[] a, int from, int to) {

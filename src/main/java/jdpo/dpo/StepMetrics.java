@@ -55,10 +55,10 @@ public final class StepMetrics {
 
         void add(DpoStep.Result r) {
             loss += r.totalLoss;
-            rc += r.loss.rewardsChosen();
-            rr += r.loss.rewardsRejected();
-            acc += r.loss.rewardsAccuracy();
-            margin += r.loss.rewardsMargin();
+            rc += r.rewards.rewardsChosen();
+            rr += r.rewards.rewardsRejected();
+            acc += r.rewards.rewardsAccuracy();
+            margin += r.rewards.rewardsMargin();
             pc += mean(r.policyChosenLogps);
             pr += mean(r.policyRejectedLogps);
             lc += r.meanChosenLogits;
