@@ -36,10 +36,22 @@ public final class Gpt2Config {
     public final int eosTokenId;
     private final JsonObject original;
 
+    /**
+     * A new config. Its {@code config.json} says dropout 0 ({@code attn_pdrop}, {@code embd_pdrop},
+     * {@code resid_pdrop}): jdpo trains without dropout, and {@code transformers} would otherwise
+     * assume GPT-2's 0.1 when it trains the model further. A config read from a file keeps what
+     * the file says.
+     */
     public Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize,
                       float layerNormEpsilon, int bosTokenId, int eosTokenId) {
         this(nLayer, nHead, nEmbd, nPositions, vocabSize, 4L * nEmbd, layerNormEpsilon, "gelu_new",
-                bosTokenId, eosTokenId, new JsonObject(), "config");
+                bosTokenId, eosTokenId, noDropout(), "config");
+    }
+
+    private static JsonObject noDropout() {
+        JsonObject o = new JsonObject();
+        for (String field : new String[] {"attn_pdrop", "embd_pdrop", "resid_pdrop"}) o.addProperty(field, 0.0);
+        return o;
     }
 
     private Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, long nInner,
