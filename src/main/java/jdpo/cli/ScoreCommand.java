@@ -43,7 +43,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The policy (Hugging Face GPT-2 directory).")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Pairs, JSON lines with prompt, chosen, rejected.")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Pairs, JSON lines with prompt, chosen, rejected (or only chosen and rejected, both starting with the prompt, as TRL reads them).")
     Path data;
 
     @Mixin

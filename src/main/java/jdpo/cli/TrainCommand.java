@@ -58,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Starting model (Hugging Face GPT-2 directory).")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs, JSON lines with prompt, chosen, rejected.")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs, JSON lines with prompt, chosen, rejected (or only chosen and rejected, both starting with the prompt, as TRL reads them).")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created; must be new unless --resume).")
