@@ -6,7 +6,9 @@ vocab.json, merges.txt). This script loads it with transformers' own GPT2LMHeadM
 GPT2Tokenizer, fails if any tensor is missing, unexpected or of the wrong shape, and records
 for a few preference pairs of weights/tiny/pairs.jsonl (each response followed by
 <|endoftext|>, as TRL builds its sequences) the token ids and the log-prob of every response
-token. InteropTest compares jdpo with these numbers, so CI needs no Python:
+token. It also encodes 300 varied strings with transformers' GPT2Tokenizer on weights/tiny's
+vocabulary (which jdpo trained) and on GPT-2's (weights/gpt2). TransformersInteropTest compares
+jdpo with these numbers, so CI needs no Python:
 
     python scripts/reference/transformers_interop.py \
         > src/test/resources/fixtures/interop/tiny-transformers.json
@@ -19,6 +21,7 @@ Needs torch and transformers (pip install torch transformers).
 import argparse
 import hashlib
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +32,15 @@ from transformers import GPT2LMHeadModel, GPT2Tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = 4
+STRINGS = 300
+
+# Pieces for varied text: words, contractions, numbers, punctuation, whitespace runs, accents,
+# CJK, Arabic, emoji (with joiners, skin tones, flags), control characters.
+PIECES = ["the", "The", "movie", " film", "was", "great", "don't", "it's", "we'll", "I'm", "you've", "they'd",
+          "2024", "3.14", "1,000,000", "42", "!", "?", "...", ",", ";", "(", ")", "\"", "'", "--", "$", "%",
+          " ", "  ", "   ", "\n", "\n\n", "\t", " \n ", "\r\n", "café", "naïve", "Über", "ñandú", "中文", "日本語の",
+          "한국어", "العربية", "עברית", "Ελληνικά", "😀", "👩‍👩‍👧", "👍🏽", "🇫🇷", "\x00", "\x1b[0m", "\u200b",
+          "def f(x):", "    return x", "{\"a\": 1}", "<b>", "http://example.com/a?b=c", "HELLO", "wOrLd"]
 
 
 def load(directory):
@@ -67,15 +79,26 @@ def fixture():
                 "response_ids": response_ids,
                 "logprobs": response_logprobs(model, prompt_ids, response_ids),
             })
+    rng = random.Random(2024)
+    strings = ["".join(rng.choice(PIECES) + (" " if rng.random() < 0.5 else "") for _ in range(rng.randint(1, 12)))
+               for _ in range(STRINGS)]
+    gpt2_tok = GPT2Tokenizer.from_pretrained(str(ROOT / "weights" / "gpt2"))
+    tokenizer_cases = [{"text": t, "tiny_ids": tok.encode(t), "gpt2_ids": gpt2_tok.encode(t)} for t in strings]
     weights = (directory / "model.safetensors").read_bytes()
-    json.dump({
+    head = {
         "made_by": f"transformers {transformers.__version__}, torch {torch.__version__}",
         "model": "weights/tiny",
         "model_safetensors_sha256": hashlib.sha256(weights).hexdigest(),
         "eos_token_id": tok.eos_token_id,
-        "cases": cases,
-    }, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    }
+    # One case a line, so that a change shows as a change of that case.
+    out = ["{"] + [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    for name, rows in (("cases", cases), ("tokenizer_cases", tokenizer_cases)):
+        out.append(f" {json.dumps(name)}: [")
+        out.extend("  " + json.dumps(r) + ("," if i < len(rows) - 1 else "") for i, r in enumerate(rows))
+        out.append(" ]," if name == "cases" else " ]")
+    out.append("}")
+    sys.stdout.write("\n".join(out) + "\n")
 
 
 def check(directories):

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import jdpo.TestFiles;
 import jdpo.dpo.ResponseLogProbs;
+import jdpo.io.Json;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Parallel;
 import jdpo.tokenizer.Tokenizer;
@@ -30,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * jdpo writes what Hugging Face {@code transformers} reads. {@code weights/tiny} was written by
+ * jdpo writes what Hugging Face {@code transformers} reads, model and tokenizer. {@code weights/tiny} was written by
  * jdpo ({@code ./jdpo sft}); {@code scripts/reference/transformers_interop.py} loaded it with
  * {@code transformers}' own {@code GPT2LMHeadModel} and {@code GPT2Tokenizer} (no tensor
  * missing, unexpected or misshapen) and recorded the token ids and response log-probs of a few
@@ -69,6 +70,27 @@ class TransformersInteropTest {
             tests.add(DynamicTest.dynamicTest("case " + i + ": " + c.get("response").getAsString(), () -> check(c)));
         }
         return tests.stream();
+    }
+
+    /**
+     * 300 varied strings (words, contractions, numbers, whitespace runs, accents, CJK, Arabic,
+     * emoji with joiners, control characters) as transformers' GPT2Tokenizer encodes them, with
+     * weights/tiny's vocabulary (trained by jdpo's BpeTrainer) and with GPT-2's.
+     */
+    @Test
+    void tokenizersGiveTransformersIdsOnBothVocabularies() {
+        Tokenizer gpt2 = Tokenizer.load(Path.of("weights/gpt2"));
+        JsonArray cases = fixture.getAsJsonArray("tokenizer_cases");
+        assertEquals(300, cases.size());
+        for (JsonElement e : cases) {
+            JsonObject c = e.getAsJsonObject();
+            String text = c.get("text").getAsString();
+            int[] tiny = tok.encode(text), real = gpt2.encode(text);
+            assertArrayEquals(ints(c.getAsJsonArray("tiny_ids")), tiny, "weights/tiny: " + Json.quote(text));
+            assertArrayEquals(ints(c.getAsJsonArray("gpt2_ids")), real, "weights/gpt2: " + Json.quote(text));
+            assertEquals(text, tok.decode(tiny));
+            assertEquals(text, gpt2.decode(real));
+        }
     }
 
     private static void check(JsonObject c) {
