@@ -59,7 +59,18 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::onError);
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The work that filled the heap has unwound, so there is room to say so. Checkpoints
+            // are written whole or not at all: whatever was saved before is intact.
+            if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+            err.printf(java.util.Locale.ROOT, "error: out of memory: the Java heap (at most %d MB) is full; give jdpo more, "
+                    + "e.g. JDPO_JAVA_OPTS=-Xmx8g ./jdpo ..., or use a smaller --batch-size or --max-length%n",
+                    Runtime.getRuntime().maxMemory() >> 20);
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;

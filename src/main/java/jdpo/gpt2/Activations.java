@@ -57,12 +57,15 @@ final class Activations {
     final Tensor logits;                  // [B,T,V]
     private final Pool pool;
 
-    /** Activations for {@code [B, T]}, reusing {@code earlier}'s buffers where they are big enough. */
-    Activations(Gpt2Config c, int B, int T, boolean gradients, Activations earlier) {
+    /**
+     * Activations for {@code [B, T]}, reusing the buffers of {@code earlier} (a {@link #release}d
+     * pool, or null) where they are big enough.
+     */
+    Activations(Gpt2Config c, int B, int T, boolean gradients, Pool earlier) {
         this.B = B;
         this.T = T;
         this.gradients = gradients;
-        this.pool = new Pool(earlier == null ? null : earlier.pool);
+        this.pool = new Pool(earlier);
         int C = c.nEmbd;
         encoded = pool.take(B, T, C);
         h = new Block[c.nLayer];
@@ -71,6 +74,17 @@ final class Activations {
         lnFMean = gradients ? null : pool.take(B, T);
         lnFRstd = gradients ? null : pool.take(B, T);
         logits = pool.take(B, T, c.vocabSize);
+        pool.forgetEarlier();
+    }
+
+    /**
+     * Gives up this object's buffers for the next batch shape: returns its pool, holding the
+     * arrays and nothing else. This object must not be used afterwards, nor kept: its own
+     * fields still point at the arrays.
+     */
+    Pool release() {
+        pool.handedOut.clear();
+        return pool;
     }
 
     /** Sets every buffer to zero (gradients accumulate, so each backward starts from zero). */
@@ -80,15 +94,22 @@ final class Activations {
 
     /**
      * Hands out tensors in a fixed order; the i-th request reuses the i-th array of the earlier
-     * pool when that array is large enough.
+     * pool when that array is large enough. An earlier array too small to reuse is let go of
+     * before its replacement is allocated, and the earlier pool is forgotten once this one is
+     * built, so a change of batch shape never holds two sets of activations (the earlier
+     * activations are not used again).
      */
-    private static final class Pool {
+    static final class Pool {
         private final List<float[]> arrays = new ArrayList<>();
         private final List<Tensor> handedOut = new ArrayList<>();
-        private final Pool earlier;
+        private Pool earlier;
 
         Pool(Pool earlier) {
             this.earlier = earlier;
+        }
+
+        void forgetEarlier() {
+            earlier = null;
         }
 
         Tensor take(int... shape) {
@@ -98,8 +119,13 @@ final class Activations {
                 throw new IllegalArgumentException("an activation of " + n + " numbers does not fit one array; use a smaller batch");
             }
             int i = arrays.size();
-            float[] a = earlier != null && i < earlier.arrays.size() && earlier.arrays.get(i).length >= n
-                    ? earlier.arrays.get(i) : new float[(int) n];
+            float[] a = null;
+            if (earlier != null && i < earlier.arrays.size()) {
+                float[] old = earlier.arrays.get(i);
+                if (old.length >= n) a = old;
+                else earlier.arrays.set(i, null); // too small: let the collector have it before allocating more
+            }
+            if (a == null) a = new float[(int) n];
             arrays.add(a);
             Tensor t = Tensor.of(a, a.length).rows(0, (int) n).reshape(shape);
             handedOut.add(t);

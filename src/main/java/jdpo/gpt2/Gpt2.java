@@ -85,8 +85,14 @@ public final class Gpt2 {
             throw new IllegalArgumentException("sequence of " + T + " tokens exceeds n_positions " + config.nPositions);
         }
         if (acts == null || acts.B != B || acts.T != T) {
-            acts = new Activations(config, B, T, false, acts);
-            if (grads != null) dacts = new Activations(config, B, T, true, dacts);
+            // Let go of the old activations before making the new: their arrays are reused where
+            // big enough, and the rest can be collected instead of adding to the peak.
+            Activations.Pool reuse = acts == null ? null : acts.release();
+            Activations.Pool reuseGrads = dacts == null ? null : dacts.release();
+            acts = null;
+            dacts = null;
+            acts = new Activations(config, B, T, false, reuse);
+            if (grads != null) dacts = new Activations(config, B, T, true, reuseGrads);
         }
         this.ids = ids.clone();
         Activations a = acts;
