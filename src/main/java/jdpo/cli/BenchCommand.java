@@ -22,13 +22,12 @@ import java.util.concurrent.Callable;
         description = {
             "Kernel speed: matmul GFLOP/s (scalar vs vector) and one DPO step's time.",
             "",
-            "First the GFLOP/s of every GPT-2 124M matrix product (4 linear layers and",
-            "the LM head; forward and both backwards; 2*m*k*n flops each) for the",
-            "scalar and vector kernels, at 1 thread and at --threads. The scalar kernels",
-            "run on fewer rows (--scalar-m) to finish in reasonable time.",
-            "Then one full DPO training step (--config, --pairs, --seq-len) split into",
-            "policy forward, reference forward, loss, backward and AdamW, with tokens/s.",
-            "Progress goes to stderr; the table (or --json) to stdout."})
+            "First the GFLOP/s of every GPT-2 124M matrix product (4 linear layers and the LM head; "
+                + "forward and both backwards; 2*m*k*n flops each) for the scalar and vector kernels, at 1 "
+                + "thread and at --threads. The scalar kernels run on fewer rows (--scalar-m) to finish in "
+                + "reasonable time. Then one full DPO training step (--config, --pairs, --seq-len) split "
+                + "into policy forward, reference forward, loss, backward and AdamW, with tokens/s. "
+                + "Progress goes to stderr; the table (or --json) to stdout."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object: {\"matmul\": [{m, k, n, op, kernel, threads, gflops}, ...]}.")

@@ -33,13 +33,14 @@ import java.util.concurrent.Callable;
 
 @Command(name = "demo",
         description = {
-            "DPO on the embedded tiny model: watch preference training change what a language model writes.",
+            "DPO on the embedded tiny model: watch preference training change what a language model "
+                + "writes.",
             "",
-            "weights/tiny is a small GPT-2 trained (with `jdpo sft`) on synthetic movie reviews, half",
-            "positive and half negative. A lexicon scores a review's sentiment from -1 to +1: that is the",
-            "reward. The preference pairs pair a more positive continuation (chosen) with a less positive",
-            "one (rejected). DPO trains the model on them against a frozen copy of itself; the demo then",
-            "samples continuations of prompts it never trained on, before and after."},
+            "weights/tiny is a small GPT-2 trained (with `jdpo sft`) on synthetic movie reviews, half "
+                + "positive and half negative. A lexicon scores a review's sentiment from -1 to +1: that is "
+                + "the reward. The preference pairs pair a more positive continuation (chosen) with a less "
+                + "positive one (rejected). DPO trains the model on them against a frozen copy of itself; "
+                + "the demo then samples continuations of prompts it never trained on, before and after."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class DemoCommand implements Callable<Integer> {
 

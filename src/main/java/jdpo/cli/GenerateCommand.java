@@ -24,9 +24,10 @@ import java.util.concurrent.Callable;
         description = {
             "Sample a continuation of a prompt, one token at a time (with a key/value cache).",
             "",
-            "Each step turns the logits into probabilities (softmax of logits / temperature), keeps the",
-            "top-k most likely tokens and the smallest set reaching probability top-p, and draws one.",
-            "Temperature 0 is greedy: always the most likely token. The same --seed gives the same text."},
+            "Each step turns the logits into probabilities (softmax of logits / temperature), keeps "
+                + "the top-k most likely tokens and the smallest set reaching probability top-p, and draws "
+                + "one. Temperature 0 is greedy: always the most likely token. The same --seed gives the "
+                + "same text."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class GenerateCommand implements Callable<Integer> {
 

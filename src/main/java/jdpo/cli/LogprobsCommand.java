@@ -20,10 +20,11 @@ import java.util.concurrent.Callable;
         description = {
             "Show log P(response | prompt) token by token.",
             "",
-            "A language model gives the probability of the next token given all tokens before it.",
-            "The probability of a whole response is the product P(y1|x) P(y2|x,y1) ...; its log is",
-            "the sum of the token log-probs. DPO compares exactly these sums between two responses.",
-            "Prompt and response are tokenized separately, as TRL does."},
+            "A language model gives the probability of the next token given all tokens before it. The "
+                + "probability of a whole response is the product P(y1|x) P(y2|x,y1) ...; its log is the "
+                + "sum of the token log-probs. DPO compares exactly these sums between two responses. "
+                + "Prompt and response are tokenized separately, as TRL did before 1.0 (TRL 1.x gives "
+                + "the same ids whenever the response starts a new word, for example with a space)."},
         mixinStandardHelpOptions = true)
 final class LogprobsCommand implements Callable<Integer> {
 

@@ -29,11 +29,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "score",
         description = {
-            "Score preference pairs: policy and reference log-probs, implied rewards and the DPO loss.",
+            "Score preference pairs: policy and reference log-probs, implied rewards and the DPO "
+                + "loss.",
             "",
-            "The implied reward of a response is beta * (log pi(y|x) - log pi_ref(y|x)): how much more",
-            "likely the policy makes it than the reference does. DPO wants the chosen reward above the",
-            "rejected one; the loss is -log sigmoid(chosen reward - rejected reward)."},
+            "The implied reward of a response is beta * (log pi(y|x) - log pi_ref(y|x)): how much "
+                + "more likely the policy makes it than the reference does. DPO wants the chosen reward "
+                + "above the rejected one; the loss is -log sigmoid(chosen reward - rejected reward)."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class ScoreCommand implements Callable<Integer> {
 

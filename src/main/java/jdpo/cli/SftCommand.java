@@ -33,9 +33,10 @@ import java.util.concurrent.Callable;
         description = {
             "Supervised training with next-token cross-entropy: how a base model learns its language.",
             "",
-            "Either continues --model, or starts a new GPT-2 of the given shape: then a byte-level BPE",
-            "vocabulary of --vocab-size tokens is first learned from the same data. Writes --out as a",
-            "Hugging Face model directory. This is how weights/tiny, the demo's base model, is made."},
+            "Either continues --model, or starts a new GPT-2 of the given shape: then a byte-level "
+                + "BPE vocabulary of --vocab-size tokens is first learned from the same data. Writes --out "
+                + "as a Hugging Face model directory. This is how weights/tiny, the demo's base model, is "
+                + "made."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class SftCommand implements Callable<Integer> {
 

@@ -23,9 +23,9 @@ import java.nio.file.Path;
         description = {
             "Splits TEXT into GPT-2 byte-level BPE tokens and prints each token with its id.",
             "",
-            "Byte-pair encoding (BPE) writes text as UTF-8 bytes, then repeatedly joins the "
-                + "adjacent pair of tokens that the vocabulary learned to merge first, so common "
-                + "words become one token and rare ones fall apart into pieces (down to single bytes).",
+            "Byte-pair encoding (BPE) writes text as UTF-8 bytes, then repeatedly joins the adjacent "
+                + "pair of tokens that the vocabulary learned to merge first, so common words become one "
+                + "token and rare ones fall apart into pieces (down to single bytes).",
             "",
             "Token text is shown in double quotes with escapes (\\n, \\t, \\u0000); a token that "
                 + "holds only part of a multi-byte character shows its bytes as \\xNN.",

@@ -42,13 +42,15 @@ import java.util.concurrent.Callable;
         description = {
             "DPO fine-tuning of a GPT-2 on preference pairs.",
             "",
-            "For each pair (prompt x, chosen y_w, rejected y_l) DPO raises log pi(y_w|x) - log pi_ref(y_w|x)",
-            "relative to log pi(y_l|x) - log pi_ref(y_l|x). The loss is -log sigmoid(beta * difference);",
-            "the reference pi_ref is a frozen copy of the starting model. Flags keep TRL's names and defaults.",
+            "For each pair (prompt x, chosen y_w, rejected y_l) DPO raises log pi(y_w|x) - log "
+                + "pi_ref(y_w|x) relative to log pi(y_l|x) - log pi_ref(y_l|x). The loss is -log "
+                + "sigmoid(beta * difference); the reference pi_ref is a frozen copy of the starting model. "
+                + "Flags keep TRL's names and defaults.",
             "",
-            "Writes --out as a Hugging Face model directory (config.json, model.safetensors, vocab.json,",
-            "merges.txt) plus optimizer.safetensors and trainer_state.json for --resume, metrics.jsonl and",
-            "PNG charts. Checkpoints are swapped in whole: a crash never leaves half of one."},
+            "Writes --out as a Hugging Face model directory (config.json, model.safetensors, "
+                + "vocab.json, merges.txt) plus optimizer.safetensors and trainer_state.json for --resume, "
+                + "metrics.jsonl and PNG charts. Checkpoints are swapped in whole: a crash never leaves "
+                + "half of one."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class TrainCommand implements Callable<Integer> {
 
