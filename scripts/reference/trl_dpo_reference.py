@@ -10,8 +10,8 @@ of weights/tiny/pairs.jsonl and records, for each run:
   mean_token_accuracy, num_tokens, grad_norm, learning_rate);
 - `weight_change_norms`: for every parameter, the L2 norm of (weights after - weights before).
 
-Every step is one batch of all 8 pairs, so the data order (TRL shuffles with its own generator)
-cannot matter. TRL's DPOConfig defaults to bf16=True (bfloat16 autocast, even on a CPU); jdpo
+Every step covers all 8 pairs (one batch, or two micro-batches of 4 with gradient accumulation),
+so the data order (TRL shuffles with its own generator) cannot change the gradient. TRL's DPOConfig defaults to bf16=True (bfloat16 autocast, even on a CPU); jdpo
 computes in float32, so the runs here set bf16=False to compare like with like. TrlReferenceTest runs jdpo with the same flags and compares, so CI needs no
 Python:
 
@@ -68,7 +68,20 @@ RUNS = {
              max_grad_norm=0.0, max_steps=2, beta=0.1, loss_type=["sigmoid", "sft"], loss_weights=[1.0, 0.5]),
         ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
          "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--rpo-alpha", "0.5"]),
+    # Two micro-batches of 4 pairs per step. TRL's shuffle and jdpo's split the 8 pairs differently;
+    # the gradient and the pair-averaged metrics do not depend on the split (KEEP_ONLY below).
+    "adamw-grad-accum": (
+        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+             max_grad_norm=1.0, max_steps=3, beta=0.1, per_device_train_batch_size=4, gradient_accumulation_steps=2),
+        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0", "--lr-schedule", "constant",
+         "--warmup-steps", "0", "--max-grad-norm", "1", "--max-steps", "3", "--beta", "0.1", "--batch-size", "4",
+         "--grad-accum", "2"]),
 }
+
+# Metrics of a run that depend on how the pairs are split into micro-batches (token-weighted per
+# micro-batch, then averaged) are left out of it.
+KEEP_ONLY = {"adamw-grad-accum": ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+                                  "logps/chosen", "logps/rejected", "num_tokens", "grad_norm", "learning_rate"]}
 
 # Every other loss jdpo offers, two SGD steps each (label smoothing where the loss reads it; sppo_hard's
 # gradient is ~100 times larger at the start, so it gets a smaller step to stay out of chaos).
@@ -86,20 +99,20 @@ def pairs():
         return [json.loads(line) for line in f if line.strip()][:PAIRS]
 
 
-def run(settings):
+def run(settings, names):
     torch.manual_seed(0)
     model = GPT2LMHeadModel.from_pretrained(str(TINY))
     tok = GPT2Tokenizer.from_pretrained(str(TINY))
     before = {n: p.detach().clone().double() for n, p in model.named_parameters()}
     with tempfile.TemporaryDirectory() as out:
-        args = DPOConfig(output_dir=out, per_device_train_batch_size=PAIRS, gradient_accumulation_steps=1,
-                         logging_steps=1, save_strategy="no", report_to=[], seed=42, use_cpu=True,
+        settings = {"per_device_train_batch_size": PAIRS, "gradient_accumulation_steps": 1, **settings}
+        args = DPOConfig(output_dir=out, logging_steps=1, save_strategy="no", report_to=[], seed=42, use_cpu=True,
                          max_length=None, disable_tqdm=True, bf16=False, **settings)
         trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs()), processing_class=tok)
         with contextlib.redirect_stdout(io.StringIO()):  # the Trainer prints its log dicts
             trainer.train()
     logged = [h for h in trainer.state.log_history if "rewards/chosen" in h]
-    metrics = [{"step": h["step"], **{k: float(h[k]) for k in METRICS}} for h in logged]
+    metrics = [{"step": h["step"], **{k: float(h[k]) for k in names}} for h in logged]
     changes = {n.removeprefix("transformer."): torch.linalg.vector_norm(p.detach().double() - before[n]).item()
                for n, p in model.named_parameters()}
     return metrics, changes
@@ -110,9 +123,10 @@ def main():
     result = {"made_by": f"trl {trl.__version__}, transformers {transformers.__version__}, torch {torch.__version__}",
               "model": "weights/tiny", "pairs": PAIRS, "batch_size": PAIRS, "runs": []}
     for name, (settings, jdpo_args) in RUNS.items():
-        metrics, changes = run(settings)
+        metrics, changes = run(settings, KEEP_ONLY.get(name, METRICS))
+        batch = [] if "--batch-size" in jdpo_args else ["--batch-size", str(PAIRS)]
         result["runs"].append({"name": name, "trl_settings": settings,
-                               "jdpo_args": jdpo_args + ["--batch-size", str(PAIRS)],
+                               "jdpo_args": jdpo_args + batch,
                                "metrics": metrics, "weight_change_norms": changes})
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")

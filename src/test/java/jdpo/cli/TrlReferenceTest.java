@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code ./jdpo train} against TRL's own {@code DPOTrainer}. {@code
- * scripts/reference/trl_dpo_reference.py} ran TRL (float32, one batch of the first 8 pairs of
- * {@code weights/tiny/pairs.jsonl} per step) with AdamW (clipping, weight decay, linear and cosine
- * schedules, warmup) and with plain SGD, with a precomputed reference, with the NLL term on
+ * scripts/reference/trl_dpo_reference.py} ran TRL (float32, the first 8 pairs of
+ * {@code weights/tiny/pairs.jsonl} in every step) with AdamW (clipping, weight decay, linear and cosine
+ * schedules, warmup, gradient accumulation) and with plain SGD, with a precomputed reference, with the NLL term on
  * chosen responses, and with every loss jdpo offers, and recorded every metric TRL logged at
  * every step and how far each weight tensor moved. jdpo, given the same settings as flags, must
  * log the same numbers under the same names and move each tensor as far.
