@@ -94,12 +94,16 @@ for loss, ls, lr in [("robust", 0.1, 0.2), ("ipo", 0.0, 0.2), ("hinge", 0.0, 0.2
          "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--loss", loss, "--label-smoothing", str(ls)])
 
 
-def pairs():
+# Runs that also evaluate the final model on held-out pairs: TRL's evaluate(), jdpo's --eval-data.
+EVAL_PAIRS = {"sgd-constant": (PAIRS, 2 * PAIRS)}
+
+
+def pairs(lo=0, hi=PAIRS):
     with open(TINY / "pairs.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()][:PAIRS]
+        return [json.loads(line) for line in f if line.strip()][lo:hi]
 
 
-def run(settings, names):
+def run(settings, names, eval_range=None):
     torch.manual_seed(0)
     model = GPT2LMHeadModel.from_pretrained(str(TINY))
     tok = GPT2Tokenizer.from_pretrained(str(TINY))
@@ -108,14 +112,19 @@ def run(settings, names):
         settings = {"per_device_train_batch_size": PAIRS, "gradient_accumulation_steps": 1, **settings}
         args = DPOConfig(output_dir=out, logging_steps=1, save_strategy="no", report_to=[], seed=42, use_cpu=True,
                          max_length=None, disable_tqdm=True, bf16=False, **settings)
-        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs()), processing_class=tok)
+        held_out = Dataset.from_list(pairs(*eval_range)) if eval_range else None
+        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs()), eval_dataset=held_out,
+                             processing_class=tok)
         with contextlib.redirect_stdout(io.StringIO()):  # the Trainer prints its log dicts
             trainer.train()
+            evaluated = trainer.evaluate() if eval_range else {}
     logged = [h for h in trainer.state.log_history if "rewards/chosen" in h]
     metrics = [{"step": h["step"], **{k: float(h[k]) for k in names}} for h in logged]
     changes = {n.removeprefix("transformer."): torch.linalg.vector_norm(p.detach().double() - before[n]).item()
                for n, p in model.named_parameters()}
-    return metrics, changes
+    eval_names = ["loss"] + [n for n in METRICS if n not in ("loss", "num_tokens", "grad_norm", "learning_rate")]
+    eval_metrics = {f"eval_{n}": float(evaluated[f"eval_{n}"]) for n in eval_names} if eval_range else None
+    return metrics, changes, eval_metrics
 
 
 def main():
@@ -123,11 +132,15 @@ def main():
     result = {"made_by": f"trl {trl.__version__}, transformers {transformers.__version__}, torch {torch.__version__}",
               "model": "weights/tiny", "pairs": PAIRS, "batch_size": PAIRS, "runs": []}
     for name, (settings, jdpo_args) in RUNS.items():
-        metrics, changes = run(settings, KEEP_ONLY.get(name, METRICS))
+        metrics, changes, eval_metrics = run(settings, KEEP_ONLY.get(name, METRICS), EVAL_PAIRS.get(name))
         batch = [] if "--batch-size" in jdpo_args else ["--batch-size", str(PAIRS)]
-        result["runs"].append({"name": name, "trl_settings": settings,
-                               "jdpo_args": jdpo_args + batch,
-                               "metrics": metrics, "weight_change_norms": changes})
+        entry = {"name": name, "trl_settings": settings, "jdpo_args": jdpo_args + batch,
+                 "metrics": metrics, "weight_change_norms": changes}
+        if eval_metrics:
+            # After the last step, on pairs [lo, hi) of pairs.jsonl; jdpo logs them on the last step's line.
+            entry["eval_pairs"] = list(EVAL_PAIRS[name])
+            entry["eval_metrics"] = eval_metrics
+        result["runs"].append(entry)
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code weights/tiny/pairs.jsonl} in every step) with AdamW (clipping, weight decay, linear and cosine
  * schedules, warmup, gradient accumulation) and with plain SGD, with a precomputed reference, with the NLL term on
  * chosen responses, and with every loss jdpo offers, and recorded every metric TRL logged at
- * every step and how far each weight tensor moved. jdpo, given the same settings as flags, must
+ * every step (and, for one run, its evaluation on held-out pairs after training) and how far
+ * each weight tensor moved. jdpo, given the same settings as flags, must
  * log the same numbers under the same names and move each tensor as far.
  *
  * <p>Tolerances: metrics within {@code 1e-4 * max(1, |value|)} (seen: 2.5e-5 at most, float32
@@ -61,6 +62,13 @@ class TrlReferenceTest {
         List<String> args = new ArrayList<>(List.of("train", "--model", TINY.toString(), "--data", data.toString(),
                 "--out", out.toString(), "--no-progress", "--threads", "1"));
         for (JsonElement a : run.getAsJsonArray("jdpo_args")) args.add(a.getAsString());
+        if (run.has("eval_pairs")) {
+            JsonArray range = run.getAsJsonArray("eval_pairs");
+            Path eval = tmp.resolve("eval.jsonl");
+            Files.write(eval, Files.readAllLines(TINY.resolve("pairs.jsonl"), StandardCharsets.UTF_8)
+                    .subList(range.get(0).getAsInt(), range.get(1).getAsInt()), StandardCharsets.UTF_8);
+            args.addAll(List.of("--eval-data", eval.toString()));
+        }
         Cli cli = Cli.run(args.toArray(new String[0]));
         assertEquals(0, cli.exitCode, cli.toString());
 
@@ -75,6 +83,17 @@ class TrlReferenceTest {
                 if (!(Math.abs(w - g) <= 1e-4 * Math.max(1, Math.abs(w)))) {
                     fail("step " + (s + 1) + " " + name + ": TRL " + w + ", jdpo " + g);
                 }
+            }
+        }
+
+        if (run.has("eval_metrics")) {
+            // TRL's evaluate() after training; jdpo logs the final evaluation on the last step's line.
+            JsonObject want = run.getAsJsonObject("eval_metrics");
+            JsonObject got = JsonParser.parseString(logged.get(logged.size() - 1)).getAsJsonObject();
+            for (String name : want.keySet()) {
+                assertTrue(got.has(name), "jdpo logs no " + name);
+                double w = want.get(name).getAsDouble(), g = got.get(name).getAsDouble();
+                if (!(Math.abs(w - g) <= 1e-4 * Math.max(1, Math.abs(w)))) fail(name + ": TRL " + w + ", jdpo " + g);
             }
         }
 
