@@ -8,9 +8,11 @@ import java.util.Arrays;
 /**
  * Text pair -> {@link EncodedPair}: ids(prompt), ids(response) ++ [eos], then the length limits.
  *
- * <p>Truncation follows TRL: {@code maxPromptLength} keeps the <em>end</em> of the prompt (the
- * words nearest the response matter most), then {@code maxLength} cuts the responses so that
- * prompt + response fits. The model's context ({@code n_positions}) caps {@code maxLength}. If
+ * <p>Truncation follows TRL before 1.0: {@code maxPromptLength} keeps the <em>end</em> of the
+ * prompt (the words nearest the response matter most), then {@code maxLength} cuts the responses
+ * so that prompt + response fits. (TRL 1.x has no prompt limit: it cuts prompt + response to
+ * {@code max_length} keeping the start, which is the same cut whenever the prompt is within
+ * {@code maxPromptLength}.) The model's context ({@code n_positions}) caps {@code maxLength}. If
  * the prompt alone would leave no room, it is cut further (keeping its end) so that at least
  * one response token is scored. An empty prompt becomes {@code <|endoftext|>} (GPT-2's bos), so the first response
  * token is scored too.
