@@ -40,42 +40,29 @@ METRICS = ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "
            "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy", "num_tokens",
            "grad_norm", "learning_rate"]
 
-# name -> (TRL/Trainer settings, the same settings as jdpo flags)
+def sgd(lr=0.2, steps=2, **more):
+    """SGD at a constant learning rate, no clipping: the runs that compare losses."""
+    return dict(optim="sgd", learning_rate=lr, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
+                max_grad_norm=0.0, max_steps=steps, beta=0.1, **more)
+
+
+def adamw(schedule="constant", warmup=0, weight_decay=0.0, steps=3, **more):
+    """AdamW with gradient clipping at 1."""
+    return dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=weight_decay, lr_scheduler_type=schedule,
+                warmup_steps=warmup, max_grad_norm=1.0, max_steps=steps, beta=0.1, **more)
+
+
+# name -> TRL/Trainer settings (jdpo_flags gives the same as ./jdpo train flags)
 RUNS = {
-    "adamw-linear-warmup": (
-        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.0, lr_scheduler_type="linear", warmup_steps=1,
-             max_grad_norm=1.0, max_steps=4, beta=0.1),
-        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0", "--lr-schedule", "linear",
-         "--warmup-steps", "1", "--max-grad-norm", "1", "--max-steps", "4", "--beta", "0.1"]),
-    "sgd-constant": (
-        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
-             max_grad_norm=0.0, max_steps=3, beta=0.1),
-        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
-         "--max-grad-norm", "0", "--max-steps", "3", "--beta", "0.1"]),
-    "adamw-weight-decay": (
-        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.1, lr_scheduler_type="cosine", warmup_steps=0,
-             max_grad_norm=1.0, max_steps=3, beta=0.1),
-        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0.1", "--lr-schedule", "cosine",
-         "--warmup-steps", "0", "--max-grad-norm", "1", "--max-steps", "3", "--beta", "0.1"]),
-    "sgd-precompute-ref": (
-        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
-             max_grad_norm=0.0, max_steps=2, beta=0.1, precompute_ref_log_probs=True),
-        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
-         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--precompute-ref"]),
+    "adamw-linear-warmup": adamw(schedule="linear", warmup=1, steps=4),
+    "sgd-constant": sgd(steps=3),
+    "adamw-weight-decay": adamw(schedule="cosine", weight_decay=0.1),
+    "sgd-precompute-ref": sgd(precompute_ref_log_probs=True),
     # The NLL term on chosen responses: TRL 1.x adds it as the "sft" loss with a weight, jdpo as --rpo-alpha.
-    "sgd-sigmoid-plus-nll": (
-        dict(optim="sgd", learning_rate=0.2, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
-             max_grad_norm=0.0, max_steps=2, beta=0.1, loss_type=["sigmoid", "sft"], loss_weights=[1.0, 0.5]),
-        ["--optimizer", "sgd", "--lr", "0.2", "--lr-schedule", "constant", "--warmup-steps", "0",
-         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--rpo-alpha", "0.5"]),
+    "sgd-sigmoid-plus-nll": sgd(loss_type=["sigmoid", "sft"], loss_weights=[1.0, 0.5]),
     # Two micro-batches of 4 pairs per step. TRL's shuffle and jdpo's split the 8 pairs differently;
     # the gradient and the pair-averaged metrics do not depend on the split (KEEP_ONLY below).
-    "adamw-grad-accum": (
-        dict(optim="adamw_torch", learning_rate=1e-3, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
-             max_grad_norm=1.0, max_steps=3, beta=0.1, per_device_train_batch_size=4, gradient_accumulation_steps=2),
-        ["--optimizer", "adamw", "--lr", "1e-3", "--weight-decay", "0", "--lr-schedule", "constant",
-         "--warmup-steps", "0", "--max-grad-norm", "1", "--max-steps", "3", "--beta", "0.1", "--batch-size", "4",
-         "--grad-accum", "2"]),
+    "adamw-grad-accum": adamw(per_device_train_batch_size=4, gradient_accumulation_steps=2),
 }
 
 # Metrics of a run that depend on how the pairs are split into micro-batches (token-weighted per
@@ -87,11 +74,27 @@ KEEP_ONLY = {"adamw-grad-accum": ["loss", "rewards/chosen", "rewards/rejected", 
 # gradient is ~100 times larger at the start, so it gets a smaller step to stay out of chaos).
 for loss, ls, lr in [("robust", 0.1, 0.2), ("ipo", 0.0, 0.2), ("hinge", 0.0, 0.2), ("exo_pair", 1e-3, 0.2),
                      ("nca_pair", 0.0, 0.2), ("sppo_hard", 0.0, 2e-3), ("apo_zero", 0.0, 0.2), ("apo_down", 0.0, 0.2)]:
-    RUNS[f"sgd-{loss}"] = (
-        dict(optim="sgd", learning_rate=lr, weight_decay=0.0, lr_scheduler_type="constant", warmup_steps=0,
-             max_grad_norm=0.0, max_steps=2, beta=0.1, loss_type=[loss], label_smoothing=ls),
-        ["--optimizer", "sgd", "--lr", str(lr), "--lr-schedule", "constant", "--warmup-steps", "0",
-         "--max-grad-norm", "0", "--max-steps", "2", "--beta", "0.1", "--loss", loss, "--label-smoothing", str(ls)])
+    RUNS[f"sgd-{loss}"] = sgd(lr=lr, loss_type=[loss], label_smoothing=ls)
+
+
+def jdpo_flags(t):
+    """The ./jdpo train flags that mean the same as TRL settings t."""
+    flags = ["--optimizer", {"adamw_torch": "adamw", "sgd": "sgd"}[t["optim"]], "--lr", str(t["learning_rate"])]
+    if t["optim"] == "adamw_torch":
+        flags += ["--weight-decay", str(t["weight_decay"])]
+    flags += ["--lr-schedule", t["lr_scheduler_type"], "--warmup-steps", str(t["warmup_steps"]),
+              "--max-grad-norm", str(t["max_grad_norm"]), "--max-steps", str(t["max_steps"]), "--beta", str(t["beta"]),
+              "--batch-size", str(t.get("per_device_train_batch_size", PAIRS)),
+              "--grad-accum", str(t.get("gradient_accumulation_steps", 1))]
+    if t.get("precompute_ref_log_probs"):
+        flags.append("--precompute-ref")
+    losses = t.get("loss_type", ["sigmoid"])
+    if losses == ["sigmoid", "sft"]:
+        flags += ["--rpo-alpha", str(t["loss_weights"][1])]
+    else:
+        (loss,) = losses
+        flags += ["--loss", loss, "--label-smoothing", str(t.get("label_smoothing", 0.0))]
+    return flags
 
 
 # Runs that also evaluate the final model on held-out pairs: TRL's evaluate(), jdpo's --eval-data.
@@ -131,10 +134,9 @@ def main():
     torch.set_num_threads(1)
     result = {"made_by": f"trl {trl.__version__}, transformers {transformers.__version__}, torch {torch.__version__}",
               "model": "weights/tiny", "pairs": PAIRS, "batch_size": PAIRS, "runs": []}
-    for name, (settings, jdpo_args) in RUNS.items():
+    for name, settings in RUNS.items():
         metrics, changes, eval_metrics = run(settings, KEEP_ONLY.get(name, METRICS), EVAL_PAIRS.get(name))
-        batch = [] if "--batch-size" in jdpo_args else ["--batch-size", str(PAIRS)]
-        entry = {"name": name, "trl_settings": settings, "jdpo_args": jdpo_args + batch,
+        entry = {"name": name, "trl_settings": settings, "jdpo_args": jdpo_flags(settings),
                  "metrics": metrics, "weight_change_norms": changes}
         if eval_metrics:
             # After the last step, on pairs [lo, hi) of pairs.jsonl; jdpo logs them on the last step's line.

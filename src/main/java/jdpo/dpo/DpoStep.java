@@ -136,8 +136,9 @@ public final class DpoStep {
             rpoTokenGrad = rpo.tokenGradient(chosenTokens);
         }
 
-        double meanC = meanScoredLogits(logits, batch, 0, B), meanR = meanScoredLogits(logits, batch, B, rows);
-        double entropy = meanScoredEntropy(par, logits, batch, 0, rows), accuracy = tokenAccuracy(logits, batch, 0, B);
+        LogitStats stats = LogitStats.of(par, logits, batch);
+        double meanC = stats.meanLogit(0, B), meanR = stats.meanLogit(B, rows);
+        double entropy = stats.meanEntropy(0, rows), accuracy = stats.accuracy(0, B);
         long t3 = System.nanoTime();
         if (backward) {
             double[] dRow = new double[rows];
@@ -170,77 +171,74 @@ public final class DpoStep {
         return java.util.Arrays.copyOfRange(a, from, to);
     }
 
-    /** TRL's logits/chosen and logits/rejected: the mean raw logit over scored positions of rows [from, to). */
-    private static double meanScoredLogits(Tensor logits, PreferenceBatch batch, int from, int to) {
-        int V = logits.dim(-1), T = batch.T;
-        double sum = 0;
-        long n = 0;
-        for (int r = from; r < to; r++) {
-            for (int t = 0; t < T; t++) {
-                if (batch.targets[r * T + t] < 0) continue;
-                int base = logits.offset + (r * T + t) * V;
-                for (int v = 0; v < V; v++) sum += logits.data[base + v];
-                n += V;
-            }
-        }
-        return n == 0 ? 0 : sum / n;
-    }
-
     /**
-     * TRL's {@code entropy}: the mean, over the scored positions of rows [from, to), of the
-     * entropy of softmax(logits), {@code H = logsumexp(z) - sum_v softmax(z)_v z_v}. Rows are
-     * split over the threads and their sums added in row order, so no thread count changes a bit.
+     * What TRL logs about the logits at the scored positions, summed per row in one pass over
+     * them: the logits' sum over the vocabulary, the entropy of softmax(logits)
+     * ({@code H = logsumexp(z) - sum_v softmax(z)_v z_v}), and whether the target is the
+     * arg-max (the first, on ties). Rows are split over the threads and their sums added in row
+     * order, so no thread count changes a bit.
      */
-    private static double meanScoredEntropy(Parallel par, Tensor logits, PreferenceBatch batch, int from, int to) {
-        int V = logits.dim(-1), T = batch.T;
-        float[] z = logits.data;
-        double[] rowSums = new double[to - from];
-        long[] rowCounts = new long[to - from];
-        par.forRange(to - from, (lo, hi) -> {
-            for (int r = from + lo; r < from + hi; r++) {
-                for (int t = 0; t < T; t++) {
-                    if (batch.targets[r * T + t] < 0) continue;
-                    int base = logits.offset + (r * T + t) * V;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int v = 0; v < V; v++) max = Math.max(max, z[base + v]);
-                    double partition = 0, weighted = 0;
-                    for (int v = 0; v < V; v++) {
-                        double e = Math.exp(z[base + v] - max);
-                        partition += e;
-                        weighted += e * (z[base + v] - max);
+    private record LogitStats(int V, double[] logitSums, double[] entropySums, int[] correct, int[] positions) {
+
+        static LogitStats of(Parallel par, Tensor logits, PreferenceBatch batch) {
+            int rows = batch.rows, T = batch.T, V = logits.dim(-1);
+            float[] z = logits.data;
+            LogitStats s = new LogitStats(V, new double[rows], new double[rows], new int[rows], new int[rows]);
+            par.forRange(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    for (int t = 0; t < T; t++) {
+                        int target = batch.targets[r * T + t];
+                        if (target < 0) continue;
+                        int base = logits.offset + (r * T + t) * V, best = 0;
+                        double sum = 0;
+                        for (int v = 0; v < V; v++) {
+                            sum += z[base + v];
+                            if (z[base + v] > z[base + best]) best = v;
+                        }
+                        double max = z[base + best], partition = 0, weighted = 0;
+                        for (int v = 0; v < V; v++) {
+                            double e = Math.exp(z[base + v] - max);
+                            partition += e;
+                            weighted += e * (z[base + v] - max);
+                        }
+                        s.logitSums[r] += sum;
+                        s.entropySums[r] += Math.log(partition) - weighted / partition;
+                        if (best == target) s.correct[r]++;
+                        s.positions[r]++;
                     }
-                    rowSums[r - from] += Math.log(partition) - weighted / partition;
-                    rowCounts[r - from]++;
                 }
-            }
-        });
-        double sum = 0;
-        long n = 0;
-        for (int i = 0; i < rowSums.length; i++) {
-            sum += rowSums[i];
-            n += rowCounts[i];
+            });
+            return s;
         }
-        return n == 0 ? 0 : sum / n;
-    }
 
-    /**
-     * TRL's {@code mean_token_accuracy}: over the scored positions of rows [from, to), the
-     * fraction where the target is the arg-max of the logits (the first, on ties).
-     */
-    private static double tokenAccuracy(Tensor logits, PreferenceBatch batch, int from, int to) {
-        int V = logits.dim(-1), T = batch.T;
-        float[] z = logits.data;
-        long correct = 0, n = 0;
-        for (int r = from; r < to; r++) {
-            for (int t = 0; t < T; t++) {
-                int target = batch.targets[r * T + t];
-                if (target < 0) continue;
-                int base = logits.offset + (r * T + t) * V, best = 0;
-                for (int v = 1; v < V; v++) if (z[base + v] > z[base + best]) best = v;
-                if (best == target) correct++;
-                n++;
-            }
+        /** TRL's logits/chosen and logits/rejected: the mean logit over the scored positions of rows [from, to) and the vocabulary. */
+        double meanLogit(int from, int to) {
+            long n = (long) count(positions, from, to) * V;
+            return n == 0 ? 0 : sum(logitSums, from, to) / n;
         }
-        return n == 0 ? 0 : (double) correct / n;
+
+        /** TRL's entropy: the mean entropy over the scored positions of rows [from, to). */
+        double meanEntropy(int from, int to) {
+            int n = count(positions, from, to);
+            return n == 0 ? 0 : sum(entropySums, from, to) / n;
+        }
+
+        /** TRL's mean_token_accuracy: the fraction of the scored positions of rows [from, to) whose target is the arg-max. */
+        double accuracy(int from, int to) {
+            int n = count(positions, from, to);
+            return n == 0 ? 0 : (double) count(correct, from, to) / n;
+        }
+
+        private static double sum(double[] a, int from, int to) {
+            double s = 0;
+            for (int i = from; i < to; i++) s += a[i];
+            return s;
+        }
+
+        private static int count(int[] a, int from, int to) {
+            int s = 0;
+            for (int i = from; i < to; i++) s += a[i];
+            return s;
+        }
     }
 }

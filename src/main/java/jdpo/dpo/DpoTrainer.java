@@ -147,10 +147,18 @@ public final class DpoTrainer {
         }
     }
 
-    /** Prompt and response tokens in the steps before {@code step} (for a resumed run's num_tokens). */
+    /**
+     * Prompt and response tokens in the steps before {@code step} (for a resumed run's
+     * num_tokens): every whole epoch holds each pair once, so only the last, partial epoch needs
+     * its order.
+     */
     private long tokensBefore(int step) {
-        long n = 0;
-        for (int m = 0; m < step * s.gradAccum; m++) n += batchOf(microBatch(m)).realTokens();
+        long all = 0;
+        for (EncodedPair p : pairs) all += p.tokens();
+        int micro = step * s.gradAccum, epochs = micro / microPerEpoch;
+        long n = epochs * all;
+        int[] order = epochOrder(epochs);
+        for (int i = 0; i < Math.min(order.length, (micro % microPerEpoch) * s.batchSize); i++) n += pairs.get(order[i]).tokens();
         return n;
     }
 

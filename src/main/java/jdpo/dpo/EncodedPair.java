@@ -24,6 +24,11 @@ public final class EncodedPair {
         this.truncated = truncated;
     }
 
+    /** Tokens of its two rows before padding (the prompt twice, both responses): what TRL counts in num_tokens. */
+    public int tokens() {
+        return 2 * promptIds.length + chosenIds.length + rejectedIds.length;
+    }
+
     /** Length of the longer of the two rows. */
     public int maxRowLength() {
         return promptIds.length + Math.max(chosenIds.length, rejectedIds.length);

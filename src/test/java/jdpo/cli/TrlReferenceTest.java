@@ -76,25 +76,13 @@ class TrlReferenceTest {
         List<String> logged = Files.readAllLines(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
         assertEquals(expected.size(), logged.size(), "logged steps");
         for (int s = 0; s < expected.size(); s++) {
-            JsonObject want = expected.get(s).getAsJsonObject(), got = JsonParser.parseString(logged.get(s)).getAsJsonObject();
-            for (String name : want.keySet()) {
-                assertTrue(got.has(name), "step " + (s + 1) + ": jdpo logs no " + name);
-                double w = want.get(name).getAsDouble(), g = got.get(name).getAsDouble();
-                if (!(Math.abs(w - g) <= 1e-4 * Math.max(1, Math.abs(w)))) {
-                    fail("step " + (s + 1) + " " + name + ": TRL " + w + ", jdpo " + g);
-                }
-            }
+            assertSameMetrics("step " + (s + 1), expected.get(s).getAsJsonObject(), JsonParser.parseString(logged.get(s)).getAsJsonObject());
         }
 
         if (run.has("eval_metrics")) {
             // TRL's evaluate() after training; jdpo logs the final evaluation on the last step's line.
-            JsonObject want = run.getAsJsonObject("eval_metrics");
-            JsonObject got = JsonParser.parseString(logged.get(logged.size() - 1)).getAsJsonObject();
-            for (String name : want.keySet()) {
-                assertTrue(got.has(name), "jdpo logs no " + name);
-                double w = want.get(name).getAsDouble(), g = got.get(name).getAsDouble();
-                if (!(Math.abs(w - g) <= 1e-4 * Math.max(1, Math.abs(w)))) fail(name + ": TRL " + w + ", jdpo " + g);
-            }
+            assertSameMetrics("after training", run.getAsJsonObject("eval_metrics"),
+                    JsonParser.parseString(logged.get(logged.size() - 1)).getAsJsonObject());
         }
 
         Map<String, Tensor> before = Safetensors.read(TINY.resolve("model.safetensors"));
@@ -106,6 +94,15 @@ class TrlReferenceTest {
             if (!(Math.abs(got - want) <= 1e-3 * want)) {
                 fail(name + ": TRL moved it by " + want + ", jdpo by " + got);
             }
+        }
+    }
+
+    /** Every metric TRL logged is in jdpo's line, within {@code 1e-4 * max(1, |value|)}. */
+    private static void assertSameMetrics(String when, JsonObject want, JsonObject got) {
+        for (String name : want.keySet()) {
+            assertTrue(got.has(name), when + ": jdpo logs no " + name);
+            double w = want.get(name).getAsDouble(), g = got.get(name).getAsDouble();
+            if (!(Math.abs(w - g) <= 1e-4 * Math.max(1, Math.abs(w)))) fail(when + " " + name + ": TRL " + w + ", jdpo " + g);
         }
     }
 

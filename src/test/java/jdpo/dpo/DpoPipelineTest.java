@@ -112,14 +112,20 @@ class DpoPipelineTest {
         }
     }
 
+    /** The three pairs of fixtures/dpo/pairs.jsonl, encoded for {@code params}' context. */
+    private static List<EncodedPair> fixturePairs(Gpt2Params params) {
+        PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
+        List<EncodedPair> pairs = new ArrayList<>();
+        for (PreferencePair p : PreferenceData.read(TestFiles.resource("fixtures/dpo/pairs.jsonl"))) pairs.add(enc.encode(p));
+        return pairs;
+    }
+
     @Test
     void gradientAccumulationOverTwoHalvesEqualsOneBatch() {
         Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
         Kernels k = Kernels.of("scalar", Parallel.SERIAL);
-        PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
-        List<EncodedPair> pairs = new ArrayList<>();
-        for (PreferencePair p : PreferenceData.read(TestFiles.resource("fixtures/dpo/pairs.jsonl"))) pairs.add(enc.encode(p));
-        pairs.add(enc.encode(new PreferencePair("hello", " yes", " no thanks", "t")));
+        List<EncodedPair> pairs = fixturePairs(params);
+        pairs.add(new PairEncoder(TOK, 1024, 512, params.config.nPositions).encode(new PreferencePair("hello", " yes", " no thanks", "t")));
         Reference ref = new ModelReference(Gpt2Checkpoint.load(TestFiles.resource("fixtures/dpo/reference")).params, k, false, "r");
 
         Gpt2 whole = Gpt2.trainable(params.copy(), k);
@@ -144,9 +150,7 @@ class DpoPipelineTest {
     void aStepsNumbersDoNotDependOnTheThreadCount() {
         Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
         Gpt2Params refParams = Gpt2Checkpoint.load(TestFiles.resource("fixtures/dpo/reference")).params;
-        PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
-        List<EncodedPair> pairs = new ArrayList<>();
-        for (PreferencePair p : PreferenceData.read(TestFiles.resource("fixtures/dpo/pairs.jsonl"))) pairs.add(enc.encode(p));
+        List<EncodedPair> pairs = fixturePairs(params);
         PreferenceBatch batch = new PreferenceBatch(pairs, 256);
         DpoStep.Result[] results = new DpoStep.Result[2];
         for (int threads = 1; threads <= 2; threads++) {
@@ -177,9 +181,7 @@ class DpoPipelineTest {
     void rpoTermAddsTheChosenResponsesMeanNll() {
         Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
         Kernels k = Kernels.of("scalar", Parallel.SERIAL);
-        PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
-        List<EncodedPair> pairs = new ArrayList<>();
-        for (PreferencePair p : PreferenceData.read(TestFiles.resource("fixtures/dpo/pairs.jsonl"))) pairs.add(enc.encode(p));
+        List<EncodedPair> pairs = fixturePairs(params);
         PreferenceBatch batch = new PreferenceBatch(pairs, 256);
         DpoStep.Result plain = new DpoStep(Gpt2.trainable(params, k), Reference.NONE, DpoLoss.standard(0.1), false, null)
                 .run(batch, new int[] {0, 1, 2}, false, 0);
