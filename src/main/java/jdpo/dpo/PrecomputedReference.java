@@ -42,16 +42,6 @@ public final class PrecomputedReference implements Reference {
         return out;
     }
 
-    /** Reference log-probs of pair {@code i}'s chosen response. */
-    public double chosen(int i) {
-        return chosen[i];
-    }
-
-    /** Reference log-probs of pair {@code i}'s rejected response. */
-    public double rejected(int i) {
-        return rejected[i];
-    }
-
     @Override
     public String describe() {
         return description;

@@ -7,9 +7,12 @@ import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
 
+import java.util.Arrays;
+
 /**
- * The seed's "process in detail": log P(y_j | x, y_1..y_{j-1}) for each token of a response,
- * from one forward pass over {@code ids(prompt) ++ ids(response)}.
+ * A response scored token by token: log P(y_j | x, y_1..y_{j-1}) for each token y_j of the
+ * response given prompt x, from one forward pass over {@code ids(prompt) ++ ids(response)}; their
+ * sum is the sequence log-prob log P(y | x) that DPO compares (what {@code jdpo logprobs} prints).
  */
 public final class ResponseLogProbs {
     private ResponseLogProbs() {}
@@ -39,7 +42,7 @@ public final class ResponseLogProbs {
         if (promptIds.length == 0) promptIds = new int[] {tok.eosId()}; // nothing to predict from: start at <|endoftext|>
         int[] resp = tok.encode(response);
         if (eos) {
-            resp = java.util.Arrays.copyOf(resp, resp.length + 1);
+            resp = Arrays.copyOf(resp, resp.length + 1);
             resp[resp.length - 1] = tok.eosId();
         }
         if (resp.length == 0) throw new BadInputException("--response: the response is empty; nothing to score");
@@ -56,7 +59,7 @@ public final class ResponseLogProbs {
         System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
         System.arraycopy(responseIds, 0, ids, promptIds.length, responseIds.length);
         int[] targets = new int[T];
-        java.util.Arrays.fill(targets, -1);
+        Arrays.fill(targets, -1);
         for (int j = 0; j < responseIds.length; j++) targets[promptIds.length + j - 1] = responseIds[j];
         for (int id : ids) {
             if (id >= params.config.vocabSize) {
