@@ -40,13 +40,13 @@ public final class ResponseLogProbs {
     public static Result compute(Gpt2Params params, Kernels kernels, Tokenizer tok, String prompt, String response, boolean eos) {
         int[] promptIds = tok.encode(prompt);
         if (promptIds.length == 0) promptIds = new int[] {tok.eosId()}; // nothing to predict from: start at <|endoftext|>
-        int[] resp = tok.encode(response);
+        int[] responseIds = tok.encode(response);
         if (eos) {
-            resp = Arrays.copyOf(resp, resp.length + 1);
-            resp[resp.length - 1] = tok.eosId();
+            responseIds = Arrays.copyOf(responseIds, responseIds.length + 1);
+            responseIds[responseIds.length - 1] = tok.eosId();
         }
-        if (resp.length == 0) throw new BadInputException("--response: the response is empty; nothing to score");
-        return compute(params, kernels, promptIds, resp);
+        if (responseIds.length == 0) throw new BadInputException("--response: the response is empty; nothing to score");
+        return compute(params, kernels, promptIds, responseIds);
     }
 
     public static Result compute(Gpt2Params params, Kernels kernels, int[] promptIds, int[] responseIds) {
@@ -67,10 +67,11 @@ public final class ResponseLogProbs {
             }
         }
         Tensor logits = Gpt2.frozen(params, kernels).forward(ids, 1, T);
-        SequenceLogProbs seq = new SequenceLogProbs(false);
-        seq.forward(kernels.parallel(), logits, targets, 1, T);
-        double[] lp = new double[responseIds.length];
-        for (int j = 0; j < responseIds.length; j++) lp[j] = seq.tokenLogps()[promptIds.length + j - 1];
-        return new Result(promptIds, responseIds, lp);
+        SequenceLogProbs sequence = new SequenceLogProbs(false);
+        sequence.forward(kernels.parallel(), logits, targets, 1, T);
+        double[] tokenLogps = new double[responseIds.length];
+        // Response token j is predicted at the position before it.
+        for (int j = 0; j < responseIds.length; j++) tokenLogps[j] = sequence.tokenLogps()[promptIds.length + j - 1];
+        return new Result(promptIds, responseIds, tokenLogps);
     }
 }

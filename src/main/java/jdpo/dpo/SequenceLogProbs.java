@@ -67,6 +67,9 @@ public final class SequenceLogProbs {
         for (int r = 0; r < rows; r++) {
             int n = 0;
             for (int t = 0; t < T; t++) if (targets[r * T + t] >= 0) n++;
+            // In the forward this was: out[r] = sum over scored t of tokenLogps[r, t] (divided by n
+            // when averaging); so now each scored token gets dTokenLogps[r, t] = dRowLogps[r] (/ n),
+            // plus the per-token term's own gradient.
             double g = (average && n > 0 ? dRowLogps[r] / n : dRowLogps[r]) + (dEachToken == null ? 0 : dEachToken[r]);
             for (int t = 0; t < T; t++) {
                 if (targets[r * T + t] >= 0) dTokenLogps[r * T + t] = (float) g;

@@ -60,7 +60,7 @@ public final class StepBenchmark {
         PreferenceBatch b = new PreferenceBatch(batch, c.eosTokenId);
         int[] ids = new int[pairs];
         for (int i = 0; i < pairs; i++) ids[i] = i;
-        List<Parameter> ps = policy.parameters();
+        List<Parameter> trainable = policy.parameters();
         PhaseTimes t = new PhaseTimes();
         double optimizer = 0, total = 0;
         for (int s = 0; s < warmup + timed; s++) {
@@ -70,9 +70,9 @@ public final class StepBenchmark {
             policy.zeroGrad();
             if (measured) t.run(step, b, ids);
             else step.run(b, ids, true, 1.0);
-            GradClip.clip(ps, 1.0);
+            GradClip.clip(trainable, 1.0);
             long t1 = System.nanoTime();
-            adamw.step(ps, 1e-6);
+            adamw.step(trainable, 1e-6);
             long t2 = System.nanoTime();
             if (measured) {
                 optimizer += (t2 - t1) / 1e9;
