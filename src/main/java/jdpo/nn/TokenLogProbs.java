@@ -93,6 +93,16 @@ public final class TokenLogProbs {
         }
     }
 
+    /**
+     * The shift of a language model's targets: position {@code t} is scored on the token that
+     * follows it, {@code targets[t] = ids[t + 1]} for {@code t} in {@code [from, to - 1)}. The
+     * rest of {@code targets} is left as it is (the caller marks it ignored, negative).
+     * To score a response after a prompt, {@code from} is the prompt's last position.
+     */
+    public static void nextTokenTargets(int[] ids, int[] targets, int from, int to) {
+        for (int t = from; t + 1 < to; t++) targets[t] = ids[t + 1];
+    }
+
     private static int minChunk(int v) {
         return Math.max(1, 8192 / Math.max(1, v));
     }
