@@ -96,7 +96,7 @@ final class ScoreCommand implements Callable<Integer> {
                     // The loss of what the loss reads; rewards of the summed log-probs (they differ for IPO).
                     PairLoss pl = r.loss.pairs()[i], rw = r.rewards.pairs()[i];
                     lossSum += pl.loss();
-                    marginSum += rw.margin();
+                    marginSum += rw.rewardMargin();
                     if (rw.rewardCorrect()) accSum++;
                     if (json) {
                         JsonObject o = new JsonObject();
