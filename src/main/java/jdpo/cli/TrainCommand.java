@@ -57,61 +57,71 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Starting model (Hugging Face GPT-2 directory).")
+    @Option(names = {"--model", "--model_name_or_path"}, required = true, paramLabel = "DIR", description = "Starting model (Hugging Face GPT-2 directory).")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs, JSON lines with prompt, chosen, rejected (or only chosen and rejected, both starting with the prompt, as TRL reads them).")
     Path data;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created; must be new unless --resume).")
+    @Option(names = {"--out", "--output_dir"}, required = true, paramLabel = "DIR", description = "Output directory (created; must be new unless --resume).")
     Path out;
 
-    @Option(names = "--eval-data", paramLabel = "FILE", description = "Held-out pairs, evaluated at --eval-every and at the end.")
+    @Option(names = {"--eval-data"}, paramLabel = "FILE", description = "Held-out pairs, evaluated at --eval-every and at the end.")
     Path evalData;
 
     @Mixin
     DpoOptions dpo = new DpoOptions();
 
-    @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "NAME",
-            description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--optimizer", "--optim"}, defaultValue = "adamw", paramLabel = "NAME",
+            description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights; TRL's adamw_torch) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "1e-6", paramLabel = "LR", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (TRL's).")
+    @Option(names = {"--lr", "--learning_rate"}, defaultValue = "1e-6", paramLabel = "LR", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (TRL's).")
     double lr;
 
-    @Option(names = "--weight-decay", defaultValue = "0.0", paramLabel = "WD", description = "Decoupled weight decay (AdamW). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--weight-decay", "--weight_decay"}, defaultValue = "0.0", paramLabel = "WD", description = "Decoupled weight decay (AdamW). Default: ${DEFAULT-VALUE}.")
     double weightDecay;
 
-    @Option(names = "--adam-beta1", defaultValue = "0.9", paramLabel = "B1", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--adam-beta1", "--adam_beta1"}, defaultValue = "0.9", paramLabel = "B1", description = "Default: ${DEFAULT-VALUE}.")
     double adamBeta1;
 
-    @Option(names = "--adam-beta2", defaultValue = "0.999", paramLabel = "B2", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--adam-beta2", "--adam_beta2"}, defaultValue = "0.999", paramLabel = "B2", description = "Default: ${DEFAULT-VALUE}.")
     double adamBeta2;
 
-    @Option(names = "--adam-eps", defaultValue = "1e-8", paramLabel = "EPS", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--adam-eps", "--adam_epsilon"}, defaultValue = "1e-8", paramLabel = "EPS", description = "Default: ${DEFAULT-VALUE}.")
     double adamEps;
 
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", paramLabel = "N",
+    @Option(names = {"--max-grad-norm", "--max_grad_norm"}, defaultValue = "1.0", paramLabel = "N",
             description = "Clip the global gradient norm to N; 0 turns clipping off. Default: ${DEFAULT-VALUE}.")
     double maxGradNorm;
 
-    @Option(names = "--lr-schedule", defaultValue = "linear", paramLabel = "NAME",
-            description = "constant, linear (decay to 0) or cosine, after --warmup-steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--lr-schedule", "--lr_scheduler_type"}, defaultValue = "linear", paramLabel = "NAME",
+            description = "constant, linear (decay to 0) or cosine, after the warm-up. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
-    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N", description = "Linear warm-up steps. Default: ${DEFAULT-VALUE}.")
-    int warmupSteps;
+    @Option(names = {"--warmup-steps", "--warmup_steps"}, defaultValue = "0", paramLabel = "N",
+            description = "Linear warm-up steps; a value below 1 is a fraction of all steps, as transformers 5 reads it. Default: ${DEFAULT-VALUE}.")
+    double warmupSteps;
 
-    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass (2x rows). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--warmup-ratio", "--warmup_ratio"}, defaultValue = "0", paramLabel = "R",
+            description = "Warm-up as a fraction of all steps, ceil(R * steps) (instead of --warmup-steps). Default: ${DEFAULT-VALUE}.")
+    double warmupRatio;
+
+    @Option(names = {"--batch-size", "--per_device_train_batch_size"}, defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass (2x rows). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--grad-accum", defaultValue = "1", paramLabel = "N", description = "Batches per optimizer step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--eval-batch-size", "--per_device_eval_batch_size"}, defaultValue = "0", paramLabel = "PAIRS",
+            description = "Pairs per forward pass in evaluation (0: --batch-size).")
+    int evalBatchSize;
+
+    @Option(names = {"--grad-accum", "--gradient_accumulation_steps"}, defaultValue = "1", paramLabel = "N",
+            description = "Batches per optimizer step; an epoch's last step takes the batches left. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Optimizer steps; 0 means use --epochs.")
+    @Option(names = {"--max-steps", "--max_steps"}, defaultValue = "0", paramLabel = "N", description = "Optimizer steps; 0 means use --epochs.")
     int maxSteps;
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over the data when --max-steps is 0. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--epochs", "--num_train_epochs"}, defaultValue = "1", paramLabel = "E", description = "Passes over the data when --max-steps is 0. Default: ${DEFAULT-VALUE}.")
     double epochs;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Fixes the data order. Default: ${DEFAULT-VALUE}.")
@@ -122,13 +132,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "wall-clock time; every other field is the same in every run with the same flags and --threads.")
     Path metrics;
 
-    @Option(names = "--log-every", defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--log-every", "--logging_steps"}, defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
     int logEvery;
 
-    @Option(names = "--save-every", defaultValue = "0", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end).")
+    @Option(names = {"--save-every", "--save_steps"}, defaultValue = "0", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end).")
     int saveEvery;
 
-    @Option(names = "--eval-every", defaultValue = "0", paramLabel = "N", description = "Evaluate every N steps (0: only at the end).")
+    @Option(names = {"--eval-every", "--eval_steps"}, defaultValue = "0", paramLabel = "N", description = "Evaluate every N steps (0: only at the end).")
     int evalEvery;
 
     @Option(names = "--resume", description = "Continue from the checkpoint in --out (weights, optimizer, step, data order).")
@@ -168,11 +178,17 @@ final class TrainCommand implements Callable<Integer> {
         if (maxSteps < 0) throw new BadInputException("--max-steps must be >= 0, got " + maxSteps);
         if (maxSteps == 0 && !(epochs > 0)) throw new BadInputException("--epochs must be > 0, got " + epochs);
         if (!(maxGradNorm >= 0)) throw new BadInputException("--max-grad-norm must be >= 0, got " + maxGradNorm);
-        if (warmupSteps < 0) throw new BadInputException("--warmup-steps must be >= 0, got " + warmupSteps);
+        if (!(warmupSteps >= 0) || (warmupSteps >= 1 && warmupSteps != Math.rint(warmupSteps))) {
+            throw new BadInputException("--warmup-steps must be a whole number of steps, or a fraction below 1, got " + warmupSteps);
+        }
+        if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new BadInputException("--warmup-ratio must be in [0, 1], got " + warmupRatio);
+        if (warmupRatio > 0 && warmupSteps > 0) throw new BadInputException("give --warmup-steps or --warmup-ratio, not both");
+        if (evalBatchSize < 0) throw new BadInputException("--eval-batch-size must be >= 0, got " + evalBatchSize);
         if (!(weightDecay >= 0)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
         if (logEvery < 1) throw new BadInputException("--log-every must be at least 1, got " + logEvery);
         if (saveEvery < 0 || evalEvery < 0) throw new BadInputException("--save-every and --eval-every must be >= 0");
         if (stopAfter < 0) throw new BadInputException("--stop-after must be >= 0, got " + stopAfter);
+        if (optimizer.equals("adamw_torch")) optimizer = "adamw";  // TRL's (PyTorch's) name for the same
         if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
             throw new BadInputException("--optimizer: unknown optimizer '" + optimizer + "'; valid: adamw, sgd");
         }
@@ -190,7 +206,8 @@ final class TrainCommand implements Callable<Integer> {
         LossType lossType = dpo.lossType();
         boolean average = dpo.averageLogps || lossType.averagesLogps();
 
-        PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, start.config.nPositions);
+        PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, start.config.nPositions, dpo.tokenizationMode());
+        dpo.warnings(err);
         List<EncodedPair> train = encode(PreferenceData.read(data), encoder, data, err);
         List<EncodedPair> eval = evalData == null ? List.of() : encode(PreferenceData.read(evalData), encoder, evalData, err);
 
@@ -243,7 +260,8 @@ final class TrainCommand implements Callable<Integer> {
         s.epochs = epochs;
         s.lr = lr;
         s.maxGradNorm = maxGradNorm;
-        s.warmupSteps = warmupSteps;
+        s.warmupSteps = warmupSteps >= 1 ? (int) warmupSteps : 0;
+        s.warmupRatio = warmupSteps > 0 && warmupSteps < 1 ? warmupSteps : warmupRatio;
         s.schedule = schedule;
         s.seed = seed;
         DpoTrainer trainer = new DpoTrainer(policy, step, opt, train, tok.eosId(), s);
@@ -271,7 +289,7 @@ final class TrainCommand implements Callable<Integer> {
                 // so that a stopped and resumed run logs exactly what a straight one does.
                 boolean end = n == trainer.totalSteps();
                 if (evalStep != null && (end || (evalEvery > 0 && n % evalEvery == 0))) {
-                    for (var e : DpoTrainer.evaluate(evalStep, eval, batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
+                    for (var e : DpoTrainer.evaluate(evalStep, eval, evalBatchSize > 0 ? evalBatchSize : batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
                 }
                 progress.step(n, m);
                 if (n % logEvery == 0 || end) {
@@ -302,18 +320,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private List<EncodedPair> encode(List<jdpo.dpo.PreferencePair> pairs, PairEncoder encoder, Path file, PrintWriter err) {
-        List<EncodedPair> list = new ArrayList<>(pairs.size());
-        int truncated = 0;
-        for (var p : pairs) {
-            EncodedPair e = encoder.encode(p);
-            if (e.truncated) truncated++;
-            list.add(e);
+        PairEncoder.Encoded e = encoder.encodeAll(pairs);
+        dpo.reportLengths(e, pairs.size(), encoder, file, err);
+        if (e.pairs().isEmpty()) {
+            throw new BadInputException(file + ": every pair was dropped: each prompt alone fills --max-length " + encoder.maxLength());
         }
-        if (truncated > 0) {
-            err.printf("warning: %s: %d of %d pairs truncated to fit --max-length %d / --max-prompt-length %d%n",
-                    file, truncated, pairs.size(), encoder.maxLength(), dpo.maxPromptLength);
-        }
-        return list;
+        return e.pairs();
     }
 
     private JsonObject settingsJson(int pairs, int totalSteps) {
@@ -329,6 +341,7 @@ final class TrainCommand implements Callable<Integer> {
         o.addProperty("lr", lr);
         o.addProperty("lr_schedule", schedule);
         o.addProperty("warmup_steps", warmupSteps);
+        if (warmupRatio > 0) o.addProperty("warmup_ratio", warmupRatio);
         o.addProperty("beta", dpo.beta);
         o.addProperty("loss", dpo.lossType().trlName());
         return o;
