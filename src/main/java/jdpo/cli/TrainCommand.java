@@ -45,10 +45,15 @@ import java.util.concurrent.Callable;
             "For each pair (prompt x, chosen y_w, rejected y_l) DPO raises log pi(y_w|x) - log "
                 + "pi_ref(y_w|x) relative to log pi(y_l|x) - log pi_ref(y_l|x). The loss is -log "
                 + "sigmoid(beta * difference); the reference pi_ref is a frozen copy of the starting model. "
-                + "Flags keep TRL's names and defaults.",
+                + "Defaults are TRL 1.13's, and each flag also answers to TRL's own spelling where TRL has one "
+                + "(second name below: --learning_rate, --per_device_train_batch_size, --num_train_epochs, ...), "
+                + "so a TRL command line can be pasted.",
+            "",
+            "Pairs are tokenized as TRL 1.x does (--tokenization joint); the text <|endoftext|> inside "
+                + "the data becomes the special token, as transformers' tokenizer (and so TRL) makes it.",
             "",
             "Writes --out as a Hugging Face model directory (config.json, model.safetensors, "
-                + "vocab.json, merges.txt) plus optimizer.safetensors and trainer_state.json for --resume, "
+                + "vocab.json, merges.txt, tokenizer.json) plus optimizer.safetensors and trainer_state.json for --resume, "
                 + "metrics.jsonl and PNG charts. Checkpoints are swapped in whole: a crash never leaves "
                 + "half of one."},
         mixinStandardHelpOptions = true, sortOptions = false)
