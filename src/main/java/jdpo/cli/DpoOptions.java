@@ -12,7 +12,7 @@ import java.nio.file.Path;
 /** The DPO flags that {@code train} and {@code score} share, with TRL's names and defaults. */
 final class DpoOptions {
 
-    @Option(names = {"--ref-model", "--ref_model"}, paramLabel = "DIR", description = "Reference model (default: a frozen copy of --model).")
+    @Option(names = "--ref-model", paramLabel = "DIR", description = "Reference model (default: a frozen copy of --model).")
     Path refModel;
 
     @Option(names = "--beta", defaultValue = "0.1", paramLabel = "B",
@@ -20,25 +20,25 @@ final class DpoOptions {
                     + "large beta keeps it close. Default: ${DEFAULT-VALUE}.")
     double beta;
 
-    @Option(names = {"--loss", "--loss_type"}, defaultValue = "sigmoid", paramLabel = "NAME",
+    @Option(names = "--loss", defaultValue = "sigmoid", paramLabel = "NAME",
             description = "sigmoid (DPO), cdpo (conservative DPO), robust, ipo, hinge, exo_pair, nca_pair, bco_pair, sppo_hard, "
                     + "apo_zero, apo_down, aot, aot_unpaired, discopop; as TRL 1.13 defines them. Default: ${DEFAULT-VALUE}.")
     String loss;
 
-    @Option(names = {"--label-smoothing", "--label_smoothing"}, defaultValue = "0.0", paramLabel = "E",
+    @Option(names = "--label-smoothing", defaultValue = "0.0", paramLabel = "E",
             description = "Assumed probability that a preference label is flipped, in [0, 0.5); read by cdpo, robust, exo_pair "
                     + "(which needs it > 0; the EXO paper uses 1e-3), aot and aot_unpaired. sigmoid ignores it, as TRL 1.13's does. "
                     + "Default: ${DEFAULT-VALUE}.")
     double labelSmoothing;
 
-    @Option(names = {"--discopop-tau", "--discopop_tau"}, defaultValue = "0.05", paramLabel = "T",
+    @Option(names = "--discopop-tau", defaultValue = "0.05", paramLabel = "T",
             description = "DiscoPOP's temperature (--loss discopop). Default: ${DEFAULT-VALUE}.")
     double discopopTau;
 
-    @Option(names = {"--reference-free", "--reference_free"}, description = "Use no reference model (log pi_ref = 0).")
+    @Option(names = "--reference-free", description = "Use no reference model (log pi_ref = 0).")
     boolean referenceFree;
 
-    @Option(names = {"--precompute-ref", "--precompute_ref_log_probs"}, description = "Compute the reference log-probs once before training, then drop the reference model.")
+    @Option(names = "--precompute-ref", description = "Compute the reference log-probs once before training, then drop the reference model.")
     boolean precomputeRef;
 
     @Option(names = "--average-logps",
@@ -47,17 +47,17 @@ final class DpoOptions {
                     + "The logged logps/* and rewards/* stay sums, as TRL logs them.")
     boolean averageLogps;
 
-    @Option(names = {"--rpo-alpha", "--rpo_alpha"}, defaultValue = "0.0", paramLabel = "A",
+    @Option(names = "--rpo-alpha", defaultValue = "0.0", paramLabel = "A",
             description = "Add A times the NLL of the chosen responses (RPO). Default: ${DEFAULT-VALUE} (off).")
     double rpoAlpha;
 
-    @Option(names = {"--max-length", "--max_length"}, defaultValue = "1024", paramLabel = "N",
+    @Option(names = "--max-length", defaultValue = "1024", paramLabel = "N",
             description = "Longest prompt + response in tokens (capped by the model's n_positions); longer rows keep their start. "
                     + "With joint tokenization a pair whose prompt alone has N tokens or more is dropped, as TRL 1.x drops it. "
                     + "Default: ${DEFAULT-VALUE}.")
     int maxLength;
 
-    @Option(names = {"--max-prompt-length", "--max_prompt_length"}, defaultValue = "0", paramLabel = "N",
+    @Option(names = "--max-prompt-length", defaultValue = "0", paramLabel = "N",
             description = "Longest prompt; longer prompts keep their end (TRL before 1.0 had this limit, default 512; 1.x has none). "
                     + "0: no separate limit. Default: ${DEFAULT-VALUE}.")
     int maxPromptLength;

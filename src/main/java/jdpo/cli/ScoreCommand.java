@@ -40,7 +40,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"--model", "--model_name_or_path"}, required = true, paramLabel = "DIR", description = "The policy (Hugging Face GPT-2 directory).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The policy (Hugging Face GPT-2 directory).")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Pairs, JSON lines with prompt, chosen, rejected (or only chosen and rejected, both starting with the prompt, as TRL reads them).")
@@ -49,7 +49,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     DpoOptions dpo = new DpoOptions();
 
-    @Option(names = {"--batch-size", "--per_device_eval_batch_size"}, defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--json", description = "One JSON object per pair, then a summary object.")

@@ -46,8 +46,7 @@ import java.util.concurrent.Callable;
                 + "pi_ref(y_w|x) relative to log pi(y_l|x) - log pi_ref(y_l|x). The loss is -log "
                 + "sigmoid(beta * difference); the reference pi_ref is a frozen copy of the starting model. "
                 + "Defaults are TRL 1.13's, and each flag also answers to TRL's own spelling where TRL has one "
-                + "(second name below: --learning_rate, --per_device_train_batch_size, --num_train_epochs, ...), "
-                + "so a TRL command line can be pasted.",
+                + "(listed at the end), so a TRL command line can be pasted.",
             "",
             "Pairs are tokenized as TRL 1.x does (--tokenization joint); the text <|endoftext|> inside "
                 + "the data becomes the special token, as transformers' tokenizer (and so TRL) makes it.",
@@ -62,71 +61,71 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"--model", "--model_name_or_path"}, required = true, paramLabel = "DIR", description = "Starting model (Hugging Face GPT-2 directory).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Starting model (Hugging Face GPT-2 directory).")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs, JSON lines with prompt, chosen, rejected (or only chosen and rejected, both starting with the prompt, as TRL reads them).")
     Path data;
 
-    @Option(names = {"--out", "--output_dir"}, required = true, paramLabel = "DIR", description = "Output directory (created; must be new unless --resume).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created; must be new unless --resume).")
     Path out;
 
-    @Option(names = {"--eval-data"}, paramLabel = "FILE", description = "Held-out pairs, evaluated at --eval-every and at the end.")
+    @Option(names = "--eval-data", paramLabel = "FILE", description = "Held-out pairs, evaluated at --eval-every and at the end.")
     Path evalData;
 
     @Mixin
     DpoOptions dpo = new DpoOptions();
 
-    @Option(names = {"--optimizer", "--optim"}, defaultValue = "adamw", paramLabel = "NAME",
+    @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "NAME",
             description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights; TRL's adamw_torch) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
-    @Option(names = {"--lr", "--learning_rate"}, defaultValue = "1e-6", paramLabel = "LR", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (TRL's).")
+    @Option(names = "--lr", defaultValue = "1e-6", paramLabel = "LR", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (TRL's).")
     double lr;
 
-    @Option(names = {"--weight-decay", "--weight_decay"}, defaultValue = "0.0", paramLabel = "WD", description = "Decoupled weight decay (AdamW). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--weight-decay", defaultValue = "0.0", paramLabel = "WD", description = "Decoupled weight decay (AdamW). Default: ${DEFAULT-VALUE}.")
     double weightDecay;
 
-    @Option(names = {"--adam-beta1", "--adam_beta1"}, defaultValue = "0.9", paramLabel = "B1", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adam-beta1", defaultValue = "0.9", paramLabel = "B1", description = "Default: ${DEFAULT-VALUE}.")
     double adamBeta1;
 
-    @Option(names = {"--adam-beta2", "--adam_beta2"}, defaultValue = "0.999", paramLabel = "B2", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adam-beta2", defaultValue = "0.999", paramLabel = "B2", description = "Default: ${DEFAULT-VALUE}.")
     double adamBeta2;
 
-    @Option(names = {"--adam-eps", "--adam_epsilon"}, defaultValue = "1e-8", paramLabel = "EPS", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adam-eps", defaultValue = "1e-8", paramLabel = "EPS", description = "Default: ${DEFAULT-VALUE}.")
     double adamEps;
 
-    @Option(names = {"--max-grad-norm", "--max_grad_norm"}, defaultValue = "1.0", paramLabel = "N",
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", paramLabel = "N",
             description = "Clip the global gradient norm to N; 0 turns clipping off. Default: ${DEFAULT-VALUE}.")
     double maxGradNorm;
 
-    @Option(names = {"--lr-schedule", "--lr_scheduler_type"}, defaultValue = "linear", paramLabel = "NAME",
+    @Option(names = "--lr-schedule", defaultValue = "linear", paramLabel = "NAME",
             description = "constant, linear (decay to 0) or cosine, after the warm-up. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
-    @Option(names = {"--warmup-steps", "--warmup_steps"}, defaultValue = "0", paramLabel = "N",
+    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
             description = "Linear warm-up steps; a value below 1 is a fraction of all steps, as transformers 5 reads it. Default: ${DEFAULT-VALUE}.")
     double warmupSteps;
 
-    @Option(names = {"--warmup-ratio", "--warmup_ratio"}, defaultValue = "0", paramLabel = "R",
+    @Option(names = "--warmup-ratio", defaultValue = "0", paramLabel = "R",
             description = "Warm-up as a fraction of all steps, ceil(R * steps) (instead of --warmup-steps). Default: ${DEFAULT-VALUE}.")
     double warmupRatio;
 
-    @Option(names = {"--batch-size", "--per_device_train_batch_size"}, defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass (2x rows). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass (2x rows). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = {"--eval-batch-size", "--per_device_eval_batch_size"}, defaultValue = "0", paramLabel = "PAIRS",
+    @Option(names = "--eval-batch-size", defaultValue = "0", paramLabel = "PAIRS",
             description = "Pairs per forward pass in evaluation (0: --batch-size).")
     int evalBatchSize;
 
-    @Option(names = {"--grad-accum", "--gradient_accumulation_steps"}, defaultValue = "1", paramLabel = "N",
+    @Option(names = "--grad-accum", defaultValue = "1", paramLabel = "N",
             description = "Batches per optimizer step; an epoch's last step takes the batches left. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
-    @Option(names = {"--max-steps", "--max_steps"}, defaultValue = "0", paramLabel = "N", description = "Optimizer steps; 0 means use --epochs.")
+    @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Optimizer steps; 0 means use --epochs.")
     int maxSteps;
 
-    @Option(names = {"--epochs", "--num_train_epochs"}, defaultValue = "1", paramLabel = "E", description = "Passes over the data when --max-steps is 0. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over the data when --max-steps is 0. Default: ${DEFAULT-VALUE}.")
     double epochs;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Fixes the data order. Default: ${DEFAULT-VALUE}.")
@@ -137,13 +136,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "wall-clock time; every other field is the same in every run with the same flags and --threads.")
     Path metrics;
 
-    @Option(names = {"--log-every", "--logging_steps"}, defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--log-every", defaultValue = "1", paramLabel = "N", description = "Print and log metrics every N steps. Default: ${DEFAULT-VALUE}.")
     int logEvery;
 
-    @Option(names = {"--save-every", "--save_steps"}, defaultValue = "0", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end).")
+    @Option(names = "--save-every", defaultValue = "0", paramLabel = "N", description = "Checkpoint every N steps (0: only at the end).")
     int saveEvery;
 
-    @Option(names = {"--eval-every", "--eval_steps"}, defaultValue = "0", paramLabel = "N", description = "Evaluate every N steps (0: only at the end).")
+    @Option(names = "--eval-every", defaultValue = "0", paramLabel = "N", description = "Evaluate every N steps (0: only at the end).")
     int evalEvery;
 
     @Option(names = "--resume", description = "Continue from the checkpoint in --out (weights, optimizer, step, data order).")
@@ -183,7 +182,8 @@ final class TrainCommand implements Callable<Integer> {
         if (maxSteps < 0) throw new BadInputException("--max-steps must be >= 0, got " + maxSteps);
         if (maxSteps == 0 && !(epochs > 0)) throw new BadInputException("--epochs must be > 0, got " + epochs);
         if (!(maxGradNorm >= 0)) throw new BadInputException("--max-grad-norm must be >= 0, got " + maxGradNorm);
-        if (!(warmupSteps >= 0) || (warmupSteps >= 1 && warmupSteps != Math.rint(warmupSteps))) {
+        if (!(warmupSteps >= 0)) throw new BadInputException("--warmup-steps must be >= 0, got " + (warmupSteps == Math.rint(warmupSteps) ? String.valueOf((long) warmupSteps) : String.valueOf(warmupSteps)));
+        if (warmupSteps >= 1 && warmupSteps != Math.rint(warmupSteps)) {
             throw new BadInputException("--warmup-steps must be a whole number of steps, or a fraction below 1, got " + warmupSteps);
         }
         if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new BadInputException("--warmup-ratio must be in [0, 1], got " + warmupRatio);

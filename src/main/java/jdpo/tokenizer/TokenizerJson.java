@@ -7,6 +7,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonWriter;
 import jdpo.io.BadInputException;
+import jdpo.io.IoConsumer;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -122,10 +123,7 @@ final class TokenizerJson {
      * GPT-2 tokenizer from them. Each goes to a temporary name first, then is renamed.
      */
     static void write(Path dir, String[] tokens, Merges merges, int eos) throws IOException {
-        Path tmp = dir.resolve(FILE + ".tmp");
-        try (JsonWriter json = new JsonWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
-            json.setHtmlSafe(false);
-            json.setIndent(" ");
+        writeJson(dir.resolve(FILE), json -> {
             json.beginObject();
             json.name("version").value("1.0");
             json.name("truncation").nullValue();
@@ -163,13 +161,8 @@ final class TokenizerJson {
             json.setIndent(" ");
             json.endObject();
             json.endObject();
-        }
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-
-        Path configTmp = dir.resolve(CONFIG + ".tmp");
-        try (JsonWriter json = new JsonWriter(Files.newBufferedWriter(configTmp, StandardCharsets.UTF_8))) {
-            json.setHtmlSafe(false);
-            json.setIndent("  ");
+        });
+        writeJson(dir.resolve(CONFIG), json -> {
             json.beginObject();
             json.name("tokenizer_class").value("GPT2Tokenizer");
             json.name("add_prefix_space").value(false);
@@ -178,8 +171,18 @@ final class TokenizerJson {
                 for (String role : new String[] {"bos_token", "eos_token", "unk_token"}) json.name(role).value(tokens[eos]);
             }
             json.endObject();
+        });
+    }
+
+    /** Writes {@code file} through a temporary name, then renames it: a reader never sees half of it. */
+    private static void writeJson(Path file, IoConsumer<JsonWriter> body) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (JsonWriter json = new JsonWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
+            json.setHtmlSafe(false);
+            json.setIndent(" ");
+            body.accept(json);
         }
-        Files.move(configTmp, dir.resolve(CONFIG), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void byteLevel(JsonWriter json, boolean addPrefixSpace, boolean trimOffsets) throws IOException {
