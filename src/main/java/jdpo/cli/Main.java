@@ -59,9 +59,13 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(Main::onError);
+        for (String command : new String[] {"train", "score", "sft"}) {
+            cli.getSubcommands().get(command).getCommandSpec().usageMessage()
+                    .footer("", "TRL's flag names are accepted too: " + TrlFlagNames.help(command) + ".");
+        }
         int code;
         try {
-            code = cli.execute(args);
+            code = cli.execute(TrlFlagNames.translate(args));
         } catch (OutOfMemoryError e) {
             // The work that filled the heap has unwound, so there is room to say so. Checkpoints
             // are written whole or not at all: whatever was saved before is intact.

@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -73,22 +72,22 @@ final class ScoreCommand implements Callable<Integer> {
                     : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : policyParams,
                     kernels, average, dpo.refModel != null ? dpo.refModel.toString() : "the policy itself");
             DpoStep step = new DpoStep(Gpt2.frozen(policyParams, kernels), ref, dpo.loss(), average, null);
-            PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions);
-            List<PreferencePair> pairs = PreferenceData.read(data);
+            PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions,
+                    dpo.tokenizationMode());
+            dpo.warnings(err);
+            List<PreferencePair> read = PreferenceData.read(data);
+            PairEncoder.Encoded encoded = encoder.encodeAll(read);
+            dpo.reportLengths(encoded, read.size(), encoder, data, err);
+            List<PreferencePair> pairs = encoded.texts();
+            if (pairs.isEmpty()) throw new jdpo.io.BadInputException(data + ": every pair was dropped: each prompt alone fills --max-length");
             if (!json) {
                 out.printf("%-18s %12s %12s %12s %12s %10s %10s %9s%n", "pair", "logp chosen", "logp reject",
                         "ref chosen", "ref reject", "reward c", "reward r", "loss");
             }
             double lossSum = 0, accSum = 0, marginSum = 0;
-            int truncated = 0;
             for (int from = 0; from < pairs.size(); from += batchSize) {
                 int to = Math.min(pairs.size(), from + batchSize);
-                List<EncodedPair> enc = new ArrayList<>();
-                for (PreferencePair p : pairs.subList(from, to)) {
-                    EncodedPair e = encoder.encode(p);
-                    if (e.truncated) truncated++;
-                    enc.add(e);
-                }
+                List<EncodedPair> enc = encoded.pairs().subList(from, to);
                 int[] ids = new int[to - from];
                 for (int i = 0; i < ids.length; i++) ids[i] = from + i;
                 DpoStep.Result r = step.run(new PreferenceBatch(enc, tok.eosId()), ids, false, 0);
@@ -96,7 +95,7 @@ final class ScoreCommand implements Callable<Integer> {
                     // The loss of what the loss reads; rewards of the summed log-probs (they differ for IPO).
                     PairLoss pl = r.loss.pairs()[i], rw = r.rewards.pairs()[i];
                     lossSum += pl.loss();
-                    marginSum += rw.margin();
+                    marginSum += rw.rewardMargin();
                     if (rw.rewardCorrect()) accSum++;
                     if (json) {
                         JsonObject o = new JsonObject();
@@ -118,7 +117,6 @@ final class ScoreCommand implements Callable<Integer> {
                 }
             }
             int n = pairs.size();
-            if (truncated > 0) err.println("warning: " + data + ": " + truncated + " of " + n + " pairs truncated to fit");
             if (json) {
                 JsonObject s = new JsonObject();
                 s.addProperty("summary", true);

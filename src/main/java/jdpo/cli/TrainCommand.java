@@ -45,10 +45,14 @@ import java.util.concurrent.Callable;
             "For each pair (prompt x, chosen y_w, rejected y_l) DPO raises log pi(y_w|x) - log "
                 + "pi_ref(y_w|x) relative to log pi(y_l|x) - log pi_ref(y_l|x). The loss is -log "
                 + "sigmoid(beta * difference); the reference pi_ref is a frozen copy of the starting model. "
-                + "Flags keep TRL's names and defaults.",
+                + "Defaults are TRL 1.13's, and each flag also answers to TRL's own spelling where TRL has one "
+                + "(listed at the end), so a TRL command line can be pasted.",
+            "",
+            "Pairs are tokenized as TRL 1.x does (--tokenization joint); the text <|endoftext|> inside "
+                + "the data becomes the special token, as transformers' tokenizer (and so TRL) makes it.",
             "",
             "Writes --out as a Hugging Face model directory (config.json, model.safetensors, "
-                + "vocab.json, merges.txt) plus optimizer.safetensors and trainer_state.json for --resume, "
+                + "vocab.json, merges.txt, tokenizer.json) plus optimizer.safetensors and trainer_state.json for --resume, "
                 + "metrics.jsonl and PNG charts. Checkpoints are swapped in whole: a crash never leaves "
                 + "half of one."},
         mixinStandardHelpOptions = true, sortOptions = false)
@@ -73,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
     DpoOptions dpo = new DpoOptions();
 
     @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "NAME",
-            description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
+            description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights; TRL's adamw_torch) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
     @Option(names = "--lr", defaultValue = "1e-6", paramLabel = "LR", description = "Peak learning rate. Default: ${DEFAULT-VALUE} (TRL's).")
@@ -96,16 +100,26 @@ final class TrainCommand implements Callable<Integer> {
     double maxGradNorm;
 
     @Option(names = "--lr-schedule", defaultValue = "linear", paramLabel = "NAME",
-            description = "constant, linear (decay to 0) or cosine, after --warmup-steps. Default: ${DEFAULT-VALUE}.")
+            description = "constant, linear (decay to 0) or cosine, after the warm-up. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
-    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N", description = "Linear warm-up steps. Default: ${DEFAULT-VALUE}.")
-    int warmupSteps;
+    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
+            description = "Linear warm-up steps; a value below 1 is a fraction of all steps, as transformers 5 reads it. Default: ${DEFAULT-VALUE}.")
+    double warmupSteps;
+
+    @Option(names = "--warmup-ratio", defaultValue = "0", paramLabel = "R",
+            description = "Warm-up as a fraction of all steps, ceil(R * steps) (instead of --warmup-steps). Default: ${DEFAULT-VALUE}.")
+    double warmupRatio;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per forward pass (2x rows). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--grad-accum", defaultValue = "1", paramLabel = "N", description = "Batches per optimizer step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--eval-batch-size", defaultValue = "0", paramLabel = "PAIRS",
+            description = "Pairs per forward pass in evaluation (0: --batch-size).")
+    int evalBatchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", paramLabel = "N",
+            description = "Batches per optimizer step; an epoch's last step takes the batches left. Default: ${DEFAULT-VALUE}.")
     int gradAccum;
 
     @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Optimizer steps; 0 means use --epochs.")
@@ -168,11 +182,18 @@ final class TrainCommand implements Callable<Integer> {
         if (maxSteps < 0) throw new BadInputException("--max-steps must be >= 0, got " + maxSteps);
         if (maxSteps == 0 && !(epochs > 0)) throw new BadInputException("--epochs must be > 0, got " + epochs);
         if (!(maxGradNorm >= 0)) throw new BadInputException("--max-grad-norm must be >= 0, got " + maxGradNorm);
-        if (warmupSteps < 0) throw new BadInputException("--warmup-steps must be >= 0, got " + warmupSteps);
+        if (!(warmupSteps >= 0)) throw new BadInputException("--warmup-steps must be >= 0, got " + (warmupSteps == Math.rint(warmupSteps) ? String.valueOf((long) warmupSteps) : String.valueOf(warmupSteps)));
+        if (warmupSteps >= 1 && warmupSteps != Math.rint(warmupSteps)) {
+            throw new BadInputException("--warmup-steps must be a whole number of steps, or a fraction below 1, got " + warmupSteps);
+        }
+        if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new BadInputException("--warmup-ratio must be in [0, 1], got " + warmupRatio);
+        if (warmupRatio > 0 && warmupSteps > 0) throw new BadInputException("give --warmup-steps or --warmup-ratio, not both");
+        if (evalBatchSize < 0) throw new BadInputException("--eval-batch-size must be >= 0, got " + evalBatchSize);
         if (!(weightDecay >= 0)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
         if (logEvery < 1) throw new BadInputException("--log-every must be at least 1, got " + logEvery);
         if (saveEvery < 0 || evalEvery < 0) throw new BadInputException("--save-every and --eval-every must be >= 0");
         if (stopAfter < 0) throw new BadInputException("--stop-after must be >= 0, got " + stopAfter);
+        if (optimizer.equals("adamw_torch")) optimizer = "adamw";  // TRL's (PyTorch's) name for the same
         if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
             throw new BadInputException("--optimizer: unknown optimizer '" + optimizer + "'; valid: adamw, sgd");
         }
@@ -190,7 +211,8 @@ final class TrainCommand implements Callable<Integer> {
         LossType lossType = dpo.lossType();
         boolean average = dpo.averageLogps || lossType.averagesLogps();
 
-        PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, start.config.nPositions);
+        PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, start.config.nPositions, dpo.tokenizationMode());
+        dpo.warnings(err);
         List<EncodedPair> train = encode(PreferenceData.read(data), encoder, data, err);
         List<EncodedPair> eval = evalData == null ? List.of() : encode(PreferenceData.read(evalData), encoder, evalData, err);
 
@@ -243,7 +265,8 @@ final class TrainCommand implements Callable<Integer> {
         s.epochs = epochs;
         s.lr = lr;
         s.maxGradNorm = maxGradNorm;
-        s.warmupSteps = warmupSteps;
+        s.warmupSteps = warmupSteps >= 1 ? (int) warmupSteps : 0;
+        s.warmupRatio = warmupSteps > 0 && warmupSteps < 1 ? warmupSteps : warmupRatio;
         s.schedule = schedule;
         s.seed = seed;
         DpoTrainer trainer = new DpoTrainer(policy, step, opt, train, tok.eosId(), s);
@@ -271,7 +294,7 @@ final class TrainCommand implements Callable<Integer> {
                 // so that a stopped and resumed run logs exactly what a straight one does.
                 boolean end = n == trainer.totalSteps();
                 if (evalStep != null && (end || (evalEvery > 0 && n % evalEvery == 0))) {
-                    for (var e : DpoTrainer.evaluate(evalStep, eval, batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
+                    for (var e : DpoTrainer.evaluate(evalStep, eval, evalBatchSize > 0 ? evalBatchSize : batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
                 }
                 progress.step(n, m);
                 if (n % logEvery == 0 || end) {
@@ -302,18 +325,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private List<EncodedPair> encode(List<jdpo.dpo.PreferencePair> pairs, PairEncoder encoder, Path file, PrintWriter err) {
-        List<EncodedPair> list = new ArrayList<>(pairs.size());
-        int truncated = 0;
-        for (var p : pairs) {
-            EncodedPair e = encoder.encode(p);
-            if (e.truncated) truncated++;
-            list.add(e);
+        PairEncoder.Encoded e = encoder.encodeAll(pairs);
+        dpo.reportLengths(e, pairs.size(), encoder, file, err);
+        if (e.pairs().isEmpty()) {
+            throw new BadInputException(file + ": every pair was dropped: each prompt alone fills --max-length " + encoder.maxLength());
         }
-        if (truncated > 0) {
-            err.printf("warning: %s: %d of %d pairs truncated to fit --max-length %d / --max-prompt-length %d%n",
-                    file, truncated, pairs.size(), encoder.maxLength(), dpo.maxPromptLength);
-        }
-        return list;
+        return e.pairs();
     }
 
     private JsonObject settingsJson(int pairs, int totalSteps) {
@@ -329,6 +346,7 @@ final class TrainCommand implements Callable<Integer> {
         o.addProperty("lr", lr);
         o.addProperty("lr_schedule", schedule);
         o.addProperty("warmup_steps", warmupSteps);
+        if (warmupRatio > 0) o.addProperty("warmup_ratio", warmupRatio);
         o.addProperty("beta", dpo.beta);
         o.addProperty("loss", dpo.lossType().trlName());
         return o;

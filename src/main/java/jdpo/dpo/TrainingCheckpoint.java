@@ -37,7 +37,7 @@ public final class TrainingCheckpoint {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer_state.json";
     private static final Set<String> OWN = Set.of(Gpt2Checkpoint.CONFIG, Gpt2Checkpoint.WEIGHTS, OPTIMIZER, STATE,
-            "vocab.json", "merges.txt");
+            "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json");
 
     /** What a resumed run starts from. */
     public static final class Saved {

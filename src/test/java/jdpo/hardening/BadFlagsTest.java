@@ -63,7 +63,7 @@ class BadFlagsTest {
         TreeSet<String> before = ws.listing();
         String line = ws.assertRefused(before, ws.train("--loss", "dpo"), "error: --loss: unknown loss 'dpo'; valid: ");
         assertTrue(line.endsWith(LossType.validNames()), line);
-        assertTrue(line.contains("sigmoid, robust, hinge, ipo"), line);
+        assertTrue(line.contains("sigmoid, cdpo, robust, hinge, ipo"), line);
     }
 
     @Test
