@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.OutputDirectory;
 import jdpo.tensor.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -119,14 +120,19 @@ final class DemoCommand implements Callable<Integer> {
         Kernels kernels = runtime.create();
         try {
             if (makePairs != null) return makePairs(s, kernels, err);
-            DemoRun demo = new DemoRun(s, kernels, out);
+            if (betaSweep != null) {
+                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
+            }
             Path dir = this.out != null ? this.out
                     : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            if (betaSweep != null && !betaSweep.isEmpty()) {
-                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
-                BetaSweep.run(demo, betaSweep, dir, out);
-            } else {
-                demo.run(dir);
+            // A demo folder may be written again (its files are the demo's own); a sweep's folder is a sweep's.
+            String kind = betaSweep != null && !betaSweep.isEmpty() ? "demo --beta-sweep" : "demo";
+            try (OutputDirectory claimed = OutputDirectory.claim(dir, kind, true);
+                 Interruption interruption = Interruption.installStopAtOnce(err,
+                         "the demo stopped; " + dir + " holds what it wrote so far", claimed::close)) {
+                DemoRun demo = new DemoRun(s, kernels, out);
+                if (kind.equals("demo")) demo.run(dir);
+                else BetaSweep.run(demo, betaSweep, dir, out);
             }
             return 0;
         } finally {
