@@ -119,6 +119,7 @@ public final class Main implements Runnable {
                 inCmd = a.equals(cmd.getCommandName());
                 continue;
             }
+            if (a.equals("--")) break; // what follows is text, not flags
             if (!a.startsWith("-") || a.equals("-") || a.matches("-\\d.*")) continue;
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (!options.contains(name)) return name;
