@@ -57,6 +57,18 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /** The flags that shrink the memory a command needs, for the out-of-memory hint. */
+    private static String smallerFlags(String[] args) {
+        String command = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        return switch (command) {
+            case "bench" -> "a smaller --m, --pairs or --seq-len, or --config tiny";
+            case "sft" -> "a smaller --batch-size or a smaller model (--n-layer, --n-embd, --n-positions)";
+            case "demo" -> "a smaller --batch-size";
+            case "generate", "logprobs", "tokenize" -> "a smaller model";
+            default -> "a smaller --batch-size or --max-length";
+        };
+    }
+
     /** Output that did not arrive (a full disk, a closed pipe) is a failure, not a success. */
     private static int stdoutFailed(PrintWriter err) {
         err.println("error: cannot write to standard output (disk full, or the reader went away); the output is incomplete");
@@ -79,8 +91,8 @@ public final class Main implements Runnable {
             // are written whole or not at all: whatever was saved before is intact.
             if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
             err.printf(java.util.Locale.ROOT, "error: out of memory: the Java heap (at most %d MB) is full; give jdpo more, "
-                    + "e.g. JDPO_JAVA_OPTS=-Xmx8g ./jdpo ..., or use a smaller --batch-size or --max-length%n",
-                    Runtime.getRuntime().maxMemory() >> 20);
+                    + "e.g. JDPO_JAVA_OPTS=-Xmx8g ./jdpo ..., or use %s%n",
+                    Runtime.getRuntime().maxMemory() >> 20, smallerFlags(args));
             code = 1;
         }
         if (out.checkError() && code == 0) code = stdoutFailed(err);

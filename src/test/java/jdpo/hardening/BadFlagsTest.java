@@ -135,6 +135,14 @@ class BadFlagsTest {
         assertEquals(before, ws.listing());
     }
 
+    /** A product that cannot fit the heap is refused before the first timing, not after a minute of them. */
+    @Test
+    void benchRefusesAnMThatCannotFitBeforeAnyWork() {
+        Workspace.assertOneLineError(Cli.run("bench", "--m", "50000", "--seconds", "0.01", "--threads", "1"),
+                "--m 50000: the largest product needs ", "use a smaller --m");
+        Workspace.assertOneLineError(Cli.run("bench", "--threads", "2147483647"), "--threads must be at most 1024");
+    }
+
     /** picocli notices the missing --model before the unknown --modle; the user's mistake is the typo. */
     @Test
     void mistypedRequiredFlagIsReportedAsUnknown() {
