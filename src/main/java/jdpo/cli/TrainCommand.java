@@ -152,6 +152,10 @@ final class TrainCommand implements Callable<Integer> {
         validate();
         checkInputsAreNotOut();
         Kernels kernels = runtime.create();
+        if (resume && Files.isDirectory(out) && OutputDirectory.madeBy(out) == null && TrainingCheckpoint.exists(out)
+                && Files.isRegularFile(out.resolve(TrainingCheckpoint.OPTIMIZER))) {
+            OutputDirectory.adopt(out, "train"); // a run folder from before jdpo marked its folders
+        }
         try (OutputDirectory dir = OutputDirectory.claim(out, "train", resume);
              Interruption interruption = Interruption.install(err)) {
             boolean resuming = checkResume(err);

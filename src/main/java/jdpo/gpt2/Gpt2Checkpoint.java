@@ -160,7 +160,7 @@ public final class Gpt2Checkpoint {
 
     /**
      * Writes {@code config.json} and {@code model.safetensors} into {@code dir} (which must
-     * exist). Callers that replace a checkpoint wrap this in {@code AtomicFiles.replaceDirectory}.
+     * exist). Callers that replace a checkpoint wrap this in {@code AtomicFiles.replaceFiles}.
      */
     public static void writeInto(Path dir, Gpt2Params params) throws IOException {
         params.config.write(dir.resolve(CONFIG));

@@ -98,6 +98,15 @@ public final class OutputDirectory implements AutoCloseable {
         return new OutputDirectory(dir, lock(dir));
     }
 
+    /**
+     * Marks an existing folder as made by {@code command}, for a folder that is recognisably jdpo's
+     * by the files in it but comes from before jdpo marked its folders (a training run's
+     * checkpoint). Does nothing when it is already marked.
+     */
+    public static void adopt(Path dir, String command) {
+        if (madeBy(dir) == null) AtomicFiles.write(dir.resolve(MARKER), tmp -> Files.writeString(tmp, command + "\n"));
+    }
+
     /** The command that made {@code dir} ({@code "train"}, ...), or null when jdpo did not make it. */
     public static String madeBy(Path dir) {
         Path marker = dir.resolve(MARKER);

@@ -243,4 +243,14 @@ class OutputDirectoryTest {
         ws.assertRefused(before, Cli.run("demo", "--out", ws.model.toString(), "--beta-sweep", "0.1", "--steps", "1", "--threads", "1"),
                 ws.model + ": is not empty and was not made by jdpo");
     }
+
+    /** A run folder written before jdpo marked its folders is recognised by its checkpoint and resumed. */
+    @Test
+    void aRunFolderFromBeforeMarkersIsResumed() throws IOException {
+        assertEquals(0, ws.train("--max-steps", "2", "--stop-after", "1").exitCode);
+        Files.delete(ws.out.resolve(OutputDirectory.MARKER));
+        Cli resumed = ws.train("--max-steps", "2", "--resume");
+        assertEquals(0, resumed.exitCode, resumed.toString());
+        assertEquals(2, TrainingCheckpoint.load(ws.out).step);
+    }
 }

@@ -10,7 +10,6 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +32,7 @@ class OutputFailureTest {
         Workspace ws = new Workspace(tmp);
         for (String[] args : List.of(new String[] {"tokenize", "--model", ws.model.toString(), "hello world"},
                 new String[] {"score", "--model", ws.model.toString(), "--data", ws.pairs.toString(), "--json", "--threads", "1"})) {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "jdpo.cli.Main"));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).redirectOutput(new File("/dev/full")).start();
+            Process p = new ProcessBuilder(Workspace.jdpoInNewJvm(args)).redirectOutput(new File("/dev/full")).start();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             assertEquals(1, p.exitValue(), args[0] + ": " + err);
@@ -60,5 +56,7 @@ class OutputFailureTest {
         Workspace.assertOneLineError(score, ws.pairs + ":1: logps/chosen is ", "(not a finite number)");
         Cli logprobs = Cli.run("logprobs", "--model", ws.model.toString(), "--prompt", "a", "--response", "b", "--json", "--threads", "1");
         Workspace.assertOneLineError(logprobs, "the log-prob of response token 0 (position ", "(not a finite number)");
+        Cli generate = Cli.run("generate", "--model", ws.model.toString(), "--prompt", "a", "--json", "--seed", "1", "--threads", "1");
+        Workspace.assertOneLineError(generate, "the probability of generated token 0 is NaN");
     }
 }

@@ -89,10 +89,7 @@ class SignalTest {
         }
 
         static Child start(String[] args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "jdpo.cli.Main"));
-            command.addAll(List.of(args));
-            return new Child(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            return new Child(new ProcessBuilder(Workspace.jdpoInNewJvm(args)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         }
 
         private void read() {
