@@ -100,6 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (writeCorpus != null) {
             if (corpusSize < 1) throw new BadInputException("--corpus-size must be at least 1");
+            OutputDirectory.requireNewFile(writeCorpus, "--write-corpus");
             List<String> corpus = new ReviewWorld().corpus(new Rng(seed), corpusSize);
             AtomicFiles.write(writeCorpus, tmp -> Files.write(tmp, corpus, StandardCharsets.UTF_8));
             err.println("wrote " + corpus.size() + " reviews to " + writeCorpus);
@@ -142,6 +143,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int makePairs(DemoRun.Settings s, Kernels kernels, PrintWriter err) throws Exception {
         if (pairPrompts < 1 || samplesPerPrompt < 2) throw new BadInputException("--pair-prompts must be >= 1 and --samples-per-prompt >= 2");
+        OutputDirectory.requireNewFile(makePairs, "--make-pairs");
         Gpt2Params base = Gpt2Checkpoint.load(s.model).params;
         Tokenizer tok = Tokenizer.load(s.model);
         Rng rng = new Rng(seed);

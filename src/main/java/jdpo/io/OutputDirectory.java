@@ -107,6 +107,17 @@ public final class OutputDirectory implements AutoCloseable {
         if (madeBy(dir) == null) AtomicFiles.write(dir.resolve(MARKER), tmp -> Files.writeString(tmp, command + "\n"));
     }
 
+    /**
+     * The rule for a single output file named by a flag ({@code demo --write-corpus FILE}): it must
+     * not exist yet, since jdpo cannot tell a file it wrote from one of the user's.
+     */
+    public static void requireNewFile(Path file, String flag) {
+        if (Files.exists(file)) {
+            throw new BadInputException(file + ": already exists; " + flag + " writes a new file (jdpo does not overwrite "
+                    + "a file it cannot tell is its own; delete it or choose another name)");
+        }
+    }
+
     /** The command that made {@code dir} ({@code "train"}, ...), or null when jdpo did not make it. */
     public static String madeBy(Path dir) {
         Path marker = dir.resolve(MARKER);

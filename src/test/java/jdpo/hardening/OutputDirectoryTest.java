@@ -253,4 +253,16 @@ class OutputDirectoryTest {
         assertEquals(0, resumed.exitCode, resumed.toString());
         assertEquals(2, TrainingCheckpoint.load(ws.out).step);
     }
+
+    /** A single output file named by a flag must be new: jdpo cannot tell a file it wrote from the user's. */
+    @Test
+    void demoDoesNotOverwriteAFileWithItsCorpusOrPairs() throws IOException {
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "mine");
+        TreeSet<String> before = ws.listing();
+        ws.assertRefused(before, Cli.run("demo", "--write-corpus", notes.toString(), "--corpus-size", "3"),
+                notes + ": already exists; --write-corpus writes a new file");
+        ws.assertRefused(before, Cli.run("demo", "--model", ws.model.toString(), "--make-pairs", notes.toString(), "--pair-prompts", "1"),
+                notes + ": already exists; --make-pairs writes a new file");
+        assertEquals("mine", Files.readString(notes));
+    }
 }
