@@ -75,6 +75,23 @@ class SignalTest {
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), child.err());
     }
 
+    /** The demo has nothing to resume: a signal stops it at once, with one line, its code, and its lock released. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void demoStopsAtOnceOnASignal() throws Exception {
+        Path out = tmp.resolve("demo");
+        Child child = Child.start(new String[] {"demo", "--out", out.toString(), "--steps", "100000", "--threads", "1"});
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(out.resolve(OutputDirectory.MARKER)) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(Files.exists(out.resolve(OutputDirectory.MARKER)), child.err());
+        Thread.sleep(500); // past the claim, into the demo's work
+        child.signal("TERM");
+        assertEquals(143, child.waitForExit(), child.err());
+        assertEquals("jdpo: interrupted (SIGTERM): the demo stopped; " + out + " holds what it wrote so far",
+                child.err().lines().reduce((a, b) -> b).orElse(""), child.err());
+        assertFalse(Files.exists(out.resolve(OutputDirectory.LOCK)), "the lock is released");
+    }
+
     /** A {@code jdpo} in its own JVM, with its stderr collected line by line. */
     static final class Child {
         final Process process;
