@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.OutputDirectory;
 import jdpo.tensor.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,6 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (writeCorpus != null) {
             if (corpusSize < 1) throw new BadInputException("--corpus-size must be at least 1");
+            OutputDirectory.requireNewFile(writeCorpus, "--write-corpus");
             List<String> corpus = new ReviewWorld().corpus(new Rng(seed), corpusSize);
             AtomicFiles.write(writeCorpus, tmp -> Files.write(tmp, corpus, StandardCharsets.UTF_8));
             err.println("wrote " + corpus.size() + " reviews to " + writeCorpus);
@@ -119,14 +121,19 @@ final class DemoCommand implements Callable<Integer> {
         Kernels kernels = runtime.create();
         try {
             if (makePairs != null) return makePairs(s, kernels, err);
-            DemoRun demo = new DemoRun(s, kernels, out);
+            if (betaSweep != null) {
+                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
+            }
             Path dir = this.out != null ? this.out
                     : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            if (betaSweep != null && !betaSweep.isEmpty()) {
-                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
-                BetaSweep.run(demo, betaSweep, dir, out);
-            } else {
-                demo.run(dir);
+            // A demo folder may be written again (its files are the demo's own); a sweep's folder is a sweep's.
+            String kind = betaSweep != null && !betaSweep.isEmpty() ? "demo --beta-sweep" : "demo";
+            try (OutputDirectory claimed = OutputDirectory.claim(dir, kind, true);
+                 Interruption interruption = Interruption.installStopAtOnce(err,
+                         "the demo stopped; " + dir + " holds what it wrote so far", claimed::close)) {
+                DemoRun demo = new DemoRun(s, kernels, out);
+                if (kind.equals("demo")) demo.run(dir);
+                else BetaSweep.run(demo, betaSweep, dir, out);
             }
             return 0;
         } finally {
@@ -136,6 +143,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int makePairs(DemoRun.Settings s, Kernels kernels, PrintWriter err) throws Exception {
         if (pairPrompts < 1 || samplesPerPrompt < 2) throw new BadInputException("--pair-prompts must be >= 1 and --samples-per-prompt >= 2");
+        OutputDirectory.requireNewFile(makePairs, "--make-pairs");
         Gpt2Params base = Gpt2Checkpoint.load(s.model).params;
         Tokenizer tok = Tokenizer.load(s.model);
         Rng rng = new Rng(seed);
