@@ -128,6 +128,7 @@ final class DemoCommand implements Callable<Integer> {
             } else {
                 demo.run(dir);
             }
+            jdpo.report.HtmlReport.afterRun(dir, jdpo.report.RunInfo.demo(dir, s.model, beta), kernels, out);
             return 0;
         } finally {
             kernels.parallel().close();

@@ -22,6 +22,8 @@ import jdpo.optim.AdamW;
 import jdpo.optim.Optimizer;
 import jdpo.optim.Sgd;
 import jdpo.report.Charts;
+import jdpo.report.HtmlReport;
+import jdpo.report.RunInfo;
 import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -294,6 +296,8 @@ final class TrainCommand implements Callable<Integer> {
                     + " (--stop-after); the same command with --resume finishes the run");
         }
         curves.write(out);
+        HtmlReport.afterRun(out, RunInfo.train(out, dpo.referenceFree ? null : dpo.refModel != null ? dpo.refModel : model, data,
+                evalData, dpo.beta, dpo.lossType().trlName()), kernels, err);
         if (json && last[0] != null) outW.println(last[0].toJson());
         err.println("saved " + out);
         err.flush();
