@@ -525,8 +525,8 @@ public final class HtmlReport {
             svg .axis{font-size:13px;fill:var(--ink)}
             svg .legend{font-size:13px;fill:var(--ink)}
             svg .mark{stroke:#555;stroke-width:1.5;stroke-dasharray:6 4}
-            svg .marklabel{font-size:12px;fill:#444}
-            svg .plabel{font-size:13px;fill:var(--ink)}
+            svg .marklabel{font-size:12px;fill:#444;paint-order:stroke;stroke:#fff;stroke-width:4px}
+            svg .plabel{font-size:13px;fill:var(--ink);paint-order:stroke;stroke:#fff;stroke-width:4px}
             svg polyline{fill:none;stroke-width:2.2;stroke-linejoin:round}
             svg polyline.s0,svg .key.s0{stroke:var(--blue);fill:var(--blue)} svg polyline.s0{fill:none}
             svg polyline.s1,svg .key.s1{stroke:#d95f02;fill:#d95f02} svg polyline.s1{fill:none}

@@ -195,7 +195,14 @@ class ReportInBrowserTest {
             assertEquals(size[1], img.getHeight());
             assertNotBlank(img, size[0] + "x" + size[1]);
         }
+        // The section a teacher projects, as an image of its own (the README shows it).
         browser.viewport(1280, 800);
+        browser.open(report());
+        WebElement tokens = browser.driver.findElement(By.id("tokens"));
+        new Actions(browser.driver).moveToElement(tokens.findElements(By.cssSelector("#pair-0 .response.chosen .tok")).get(1)).perform();
+        byte[] png = tokens.getScreenshotAs(OutputType.BYTES);
+        Files.write(SHOTS.resolve("report-tokens.png"), png);
+        assertNotBlank(ImageIO.read(new ByteArrayInputStream(png)), "the token section");
     }
 
     /** Sections that have data and only those: a sweep directory gets the reward-vs-KL chart with the base model. */
