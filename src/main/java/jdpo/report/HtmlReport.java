@@ -89,7 +89,8 @@ public final class HtmlReport {
     // ---------------------------------------------------------------- the pairs, scored
 
     private static List<TokenByToken> scorePairs(RunFiles run, RunInfo info, Kernels kernels, int pairsEach) {
-        if (pairsEach <= 0 || info.policy() == null || !Files.isRegularFile(info.policy().resolve(Gpt2Checkpoint.WEIGHTS))) {
+        if (pairsEach <= 0 || info.policy() == null || info.beta() == null
+                || !Files.isRegularFile(info.policy().resolve(Gpt2Checkpoint.WEIGHTS))) {
             return List.of();
         }
         Gpt2Params policy = Gpt2Checkpoint.load(info.policy()).params;
@@ -199,10 +200,12 @@ public final class HtmlReport {
 
     private String runSection() {
         StringBuilder b = new StringBuilder();
-        b.append(look("<b>What to look at:</b> the loss starts at ln 2 = 0.693, where the policy still is the reference, "
-                + "and falls as the policy learns to rank the chosen response first. The margin β·(r<sub>w</sub> − r<sub>l</sub>) "
-                + "and the accuracy (share of pairs with the chosen reward above the rejected) rise. β is the pull back "
-                + "to the reference."));
+        if (!run.metrics.isEmpty()) {
+            b.append(look("<b>What to look at:</b> the loss starts at ln 2 = 0.693, where the policy still is the reference, "
+                    + "and falls as the policy learns to rank the chosen response first. The margin β·(r<sub>w</sub> − r<sub>l</sub>) "
+                    + "and the accuracy (share of pairs with the chosen reward above the rejected) rise. β is the pull back "
+                    + "to the reference."));
+        }
         b.append("<dl class=\"facts\">");
         if (info != null) {
             fact(b, "policy", info.policy() == null || !Files.isDirectory(info.policy()) ? null : display(info.policy()));
@@ -210,8 +213,10 @@ public final class HtmlReport {
                     : display(info.reference()));
             fact(b, "training data", info.data() == null ? null : display(info.data()));
             fact(b, "held-out data", info.evalData() == null ? null : display(info.evalData()));
-            fact(b, "β (beta)", Html.exact(info.beta()));
-            fact(b, "loss", info.loss());
+            if (info.beta() != null) {
+                fact(b, "β (beta)", Html.exact(info.beta()));
+                fact(b, "loss", info.loss());
+            }
         }
         for (var e : run.settings.entrySet()) {
             if (List.of("model", "data", "beta", "loss").contains(e.getKey())) continue;
@@ -310,11 +315,7 @@ public final class HtmlReport {
 
     private String tokenSection() {
         if (pairs.isEmpty()) return null;
-        double scale = 1e-9;
-        for (TokenByToken p : pairs) {
-            for (TokenByToken.Token t : p.chosen().tokens()) scale = Math.max(scale, Math.abs(t.change()));
-            for (TokenByToken.Token t : p.rejected().tokens()) scale = Math.max(scale, Math.abs(t.change()));
-        }
+        double scale = colourScale(pairs);
         StringBuilder b = new StringBuilder();
         b.append(look("<b>What to look at:</b> each token of the two responses, coloured by how much training moved its "
                 + "log-probability: <span class=\"up\">blue</span> where the policy gives the token more probability than the "
@@ -328,10 +329,24 @@ public final class HtmlReport {
         }
         b.append("</select>");
         b.append("<span class=\"scale\" aria-hidden=\"true\"><span class=\"sw\" style=\"background:rgb(").append(RED)
-                .append(")\"></span>").append(Html.signed(-scale, 2)).append(" nats <span class=\"sw\"></span> 0 <span class=\"sw\" style=\"background:rgb(")
-                .append(BLUE).append(")\"></span>").append(Html.signed(scale, 2)).append(" nats</span></div>\n");
+                .append(")\"></span>").append(Html.signed(-scale, 2)).append(" nats or less <span class=\"sw\"></span> 0 <span class=\"sw\" style=\"background:rgb(")
+                .append(BLUE).append(")\"></span>").append(Html.signed(scale, 2)).append(" nats or more</span></div>\n");
         for (int i = 0; i < pairs.size(); i++) b.append(pair(i, pairs.get(i), scale));
         return b.toString();
+    }
+
+    /**
+     * The change in log-prob that gets the full colour: the 90th percentile of |log pi - log pi_ref|
+     * over all tokens shown, so that one token that moved a lot does not leave the rest pale.
+     */
+    private static double colourScale(List<TokenByToken> pairs) {
+        List<Double> changes = new ArrayList<>();
+        for (TokenByToken p : pairs) {
+            for (TokenByToken.Token t : p.chosen().tokens()) changes.add(Math.abs(t.change()));
+            for (TokenByToken.Token t : p.rejected().tokens()) changes.add(Math.abs(t.change()));
+        }
+        changes.sort(null);
+        return Math.max(1e-6, changes.get((int) (0.9 * (changes.size() - 1))));
     }
 
     private static String pair(int index, TokenByToken p, double scale) {
@@ -509,7 +524,7 @@ public final class HtmlReport {
             nav{display:flex;flex-wrap:wrap;gap:.4em .9em}
             nav a{color:var(--blue)}
             .look{background:var(--wash);border-left:4px solid var(--blue);padding:.5em .8em;margin:.5em 0 1em}
-            .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(15em,1fr));gap:.3em 1.2em;margin:0 0 1em}
+            .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(15em,45%),1fr));gap:.3em 1.2em;margin:0 0 1em}
             .facts div{min-width:0}
             .facts dt{color:var(--muted);font-size:.8em}
             .facts dd{margin:0;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}

@@ -19,13 +19,19 @@ import java.nio.file.Path;
  * @param policy    the trained model's directory ({@code RUN_DIR/policy} for the demo, {@code RUN_DIR} for {@code train})
  * @param reference the reference model's directory; {@code null} for a reference-free run (log pi_ref = 0)
  * @param evalData  held-out pairs; {@code null} when the run had none
+ * @param beta      the run's beta; {@code null} for a beta sweep, which has one per policy
  */
-public record RunInfo(String kind, Path policy, Path reference, Path data, Path evalData, double beta, String loss) {
+public record RunInfo(String kind, Path policy, Path reference, Path data, Path evalData, Double beta, String loss) {
     public static final String FILE = "run.json";
 
-    /** A {@code jdpo demo} run: the policy in {@code dir/policy}, trained against {@code model} on its pairs.jsonl. */
+    /**
+     * A finished {@code jdpo demo} run: the policy in {@code dir/policy}, trained against {@code model}
+     * on its pairs.jsonl; or, when {@code dir} holds no policy, a beta sweep, which keeps none.
+     */
     public static RunInfo demo(Path dir, Path model, double beta) {
-        return new RunInfo("demo", dir.resolve("policy"), model, model.resolve("pairs.jsonl"), null, beta, "sigmoid");
+        Path data = model.resolve("pairs.jsonl");
+        if (!Files.isDirectory(dir.resolve("policy"))) return new RunInfo("beta sweep", null, model, data, null, null, "sigmoid");
+        return new RunInfo("demo", dir.resolve("policy"), model, data, null, beta, "sigmoid");
     }
 
     /** A {@code jdpo train} run: the policy is {@code dir} itself. */
@@ -59,7 +65,8 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
             JsonObject o = Json.readObject(saved);
             return new RunInfo(Json.optionalString(o, "kind", "train", saved), path(o, "policy", saved),
                     path(o, "reference", saved), path(o, "data", saved), path(o, "eval_data", saved),
-                    Json.optionalDouble(o, "beta", 0.1, saved), Json.optionalString(o, "loss", "sigmoid", saved));
+                    o.has("beta") && !o.get("beta").isJsonNull() ? Json.requireDouble(o, "beta", saved) : null,
+                    Json.optionalString(o, "loss", "sigmoid", saved));
         }
         Path state = dir.resolve(TrainingCheckpoint.STATE);
         if (Files.isRegularFile(state)) {
@@ -75,7 +82,7 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
             Path model = Path.of("weights", "tiny"); // the demo's default model
             return new RunInfo("demo", dir.resolve("policy"), model, model.resolve("pairs.jsonl"), null, beta, "sigmoid");
         }
-        if (Files.isRegularFile(dir.resolve("sweep.json"))) return new RunInfo("sweep", null, null, null, null, 0.1, "sigmoid");
+        if (Files.isRegularFile(dir.resolve("sweep.json"))) return new RunInfo("beta sweep", null, null, null, null, null, "sigmoid");
         return null;
     }
 

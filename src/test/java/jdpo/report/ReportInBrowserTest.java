@@ -178,12 +178,18 @@ class ReportInBrowserTest {
         assertTrue(pairs.get(heldOut).getText().contains("held out"));
     }
 
+    /**
+     * With {@code -Djdpo.report.docs=RUN_DIR} the screenshots are of that run's report instead (how
+     * the README's pictures of a full demo run are made).
+     */
     @Test
     void screenshotsAtLaptopAndPhoneSizeAreNotBlank() throws IOException {
         Files.createDirectories(SHOTS);
+        String docs = System.getProperty("jdpo.report.docs");
+        Path page = docs != null ? Path.of(docs).resolve(HtmlReport.FILE) : report();
         for (int[] size : new int[][] {{1280, 800}, {390, 844}}) {
             browser.viewport(size[0], size[1]);
-            browser.open(report());
+            browser.open(page);
             if (size[0] < 600) {
                 assertTrue((Long) browser.js("return document.documentElement.scrollWidth;") <= size[0],
                         "the page is wider than a phone: " + browser.js("return document.documentElement.scrollWidth;"));
@@ -195,14 +201,24 @@ class ReportInBrowserTest {
             assertEquals(size[1], img.getHeight());
             assertNotBlank(img, size[0] + "x" + size[1]);
         }
-        // The section a teacher projects, as an image of its own (the README shows it).
+        // The pair a teacher projects, as an image of its own, with a token's numbers showing.
+        // (Chromium clips an element's screenshot to the window, so: a viewport as tall as the pair, then a crop.)
+        browser.viewport(1100, 1600);
+        browser.open(page);
+        WebElement pair = browser.driver.findElement(By.id("pair-0"));
+        browser.js("arguments[0].scrollIntoView(true);", pair);
+        new Actions(browser.driver).moveToElement(pair.findElements(By.cssSelector(".response.chosen .tok")).get(1)).perform();
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Number> r = (java.util.Map<String, Number>) browser.js(
+                "var r = arguments[0].getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height};", pair);
+        BufferedImage all = ImageIO.read(new ByteArrayInputStream(browser.driver.getScreenshotAs(OutputType.BYTES)));
+        int x = Math.max(0, r.get("x").intValue() - 8), y = Math.max(0, r.get("y").intValue() - 8);
+        BufferedImage shot = all.getSubimage(x, y, Math.min(all.getWidth() - x, r.get("w").intValue() + 16),
+                Math.min(all.getHeight() - y, r.get("h").intValue() + 16));
+        ImageIO.write(shot, "png", SHOTS.resolve("report-pair.png").toFile());
+        assertTrue(shot.getHeight() > 300, "the pair is " + shot.getHeight() + " pixels tall");
+        assertNotBlank(shot, "a pair, token by token");
         browser.viewport(1280, 800);
-        browser.open(report());
-        WebElement tokens = browser.driver.findElement(By.id("tokens"));
-        new Actions(browser.driver).moveToElement(tokens.findElements(By.cssSelector("#pair-0 .response.chosen .tok")).get(1)).perform();
-        byte[] png = tokens.getScreenshotAs(OutputType.BYTES);
-        Files.write(SHOTS.resolve("report-tokens.png"), png);
-        assertNotBlank(ImageIO.read(new ByteArrayInputStream(png)), "the token section");
     }
 
     /** Sections that have data and only those: a sweep directory gets the reward-vs-KL chart with the base model. */
