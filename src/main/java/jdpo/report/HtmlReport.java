@@ -49,7 +49,6 @@ public final class HtmlReport {
     private final RunFiles run;
     private final RunInfo info;
     private final List<TokenByToken> pairs;
-    private final List<String> notes = new ArrayList<>();
 
     private HtmlReport(RunFiles run, RunInfo info, List<TokenByToken> pairs) {
         this.run = run;
