@@ -135,6 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (kind.equals("demo")) demo.run(dir);
                 else BetaSweep.run(demo, betaSweep, dir, out);
             }
+            jdpo.report.HtmlReport.afterRun(dir, jdpo.report.RunInfo.demo(dir, s.model, beta), kernels, out);
             return 0;
         } finally {
             kernels.parallel().close();

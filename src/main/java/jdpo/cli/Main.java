@@ -28,6 +28,7 @@ import java.nio.file.NoSuchFileException;
             ScoreCommand.class,
             TrainCommand.class,
             SftCommand.class,
+            ReportCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -20,6 +20,8 @@ import jdpo.io.OutputDirectory;
 import jdpo.optim.AdamW;
 import jdpo.optim.Optimizer;
 import jdpo.report.Charts;
+import jdpo.report.HtmlReport;
+import jdpo.report.RunInfo;
 import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -255,6 +257,8 @@ final class TrainCommand implements Callable<Integer> {
         loop.evalStep = evalStep;
         loop.eval = eval;
         StepMetrics last = loop.run();
+        HtmlReport.afterRun(out, RunInfo.train(out, dpo.referenceFree ? null : dpo.refModel != null ? dpo.refModel : model, data,
+                evalData, dpo.beta, dpo.lossType().trlName()), kernels, err);
         if (json && last != null) outW.println(Finite.json(last.toJson(), "the final metrics"));
         err.println("saved " + out);
         err.flush();
