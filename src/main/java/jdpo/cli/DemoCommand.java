@@ -65,12 +65,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "5e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
+    @Option(names = "--rpo-alpha", defaultValue = "0", paramLabel = "A",
+            description = "Weight of RPO's negative log-likelihood term on the chosen responses (TRL's rpo_alpha; 0: plain DPO). Default: ${DEFAULT-VALUE}.")
+    double rpoAlpha;
+
     @Option(names = "--eval-prompts", defaultValue = "96", paramLabel = "N", description = "Held-out prompts sampled before and after. Default: ${DEFAULT-VALUE}.")
     int evalPrompts;
+
+    @Option(names = "--eval-every", defaultValue = "10", paramLabel = "N",
+            description = "Evaluate on the held-out prompts every N steps (reward, well-formed rate, KL; 0: only after training). Default: ${DEFAULT-VALUE}.")
+    int evalEvery;
 
     @Option(names = "--beta-sweep", split = ",", paramLabel = "B1,B2,...",
             description = "Train one policy per beta and plot reward against KL (e.g. 0.01,0.03,0.1,0.3,1).")
     List<Double> betaSweep;
+
+    @Option(names = "--evaluate", paramLabel = "DIR",
+            description = "Compare a model trained from the base model (e.g. by `jdpo train`) with it on the held-out prompts: reward, well-formed rate, KL. Then stop.")
+    Path evaluate;
 
     @Option(names = "--make-pairs", paramLabel = "FILE",
             description = "Sample the base model on training prompts, rank by reward and write preference pairs, then stop.")
@@ -107,6 +119,8 @@ final class DemoCommand implements Callable<Integer> {
         if (!(beta > 0)) throw new BadInputException("--beta must be > 0, got " + beta);
         if (steps < 1 || batchSize < 1 || evalPrompts < 1) throw new BadInputException("--steps, --batch-size and --eval-prompts must be at least 1");
         if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
+        if (!(rpoAlpha >= 0) || !Double.isFinite(rpoAlpha)) throw new BadInputException("--rpo-alpha must be >= 0, got " + rpoAlpha);
+        if (evalEvery < 0) throw new BadInputException("--eval-every must be >= 0, got " + evalEvery);
         DemoRun.Settings s = new DemoRun.Settings();
         s.model = model != null ? model : defaultModel();
         s.seed = seed;
@@ -115,11 +129,17 @@ final class DemoCommand implements Callable<Integer> {
         s.batchSize = batchSize;
         s.lr = lr;
         s.evalPrompts = evalPrompts;
+        s.evalEvery = evalEvery;
+        s.rpoAlpha = rpoAlpha;
         PrintWriter out = spec.commandLine().getOut();
         Kernels kernels = runtime.create();
         try {
             if (makePairs != null) return makePairs(s, kernels, err);
             DemoRun demo = new DemoRun(s, kernels, out);
+            if (evaluate != null) {
+                demo.compare(evaluate);
+                return 0;
+            }
             Path dir = this.out != null ? this.out
                     : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             if (betaSweep != null && !betaSweep.isEmpty()) {
