@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default: runs/demo-<time>).")
     Path out;
 
-    @Option(names = "--beta", defaultValue = "0.1", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--beta", defaultValue = "0.3", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
     double beta;
 
     @Option(names = "--steps", defaultValue = "80", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
@@ -62,10 +62,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per step. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "5e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "2e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
 
-    @Option(names = "--rpo-alpha", defaultValue = "0", paramLabel = "A",
+    @Option(names = "--rpo-alpha", defaultValue = "10", paramLabel = "A",
             description = "Weight of RPO's negative log-likelihood term on the chosen responses (TRL's rpo_alpha; 0: plain DPO). Default: ${DEFAULT-VALUE}.")
     double rpoAlpha;
 

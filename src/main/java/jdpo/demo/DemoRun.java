@@ -49,16 +49,16 @@ public final class DemoRun {
     public static final class Settings {
         public Path model = Path.of("weights/tiny");
         public long seed = 1;
-        public double beta = 0.1;
+        public double beta = 0.3;
         public int steps = 80;
         public int batchSize = 8;
-        public double lr = 5e-4;
+        public double lr = 2e-4;
         public int evalPrompts = 96;
         /** Evaluate on the held-out prompts every this many steps (0: only after training). */
         public int evalEvery = 10;
         public int maxNewTokens = 40;
-        /** Weight of RPO's NLL term on the chosen responses (0: plain DPO). */
-        public double rpoAlpha = 0;
+        /** Weight of RPO's NLL term on the chosen responses (0: plain DPO): it keeps the chosen reviews likely. */
+        public double rpoAlpha = 10;
     }
 
     /** What one DPO run gave. */
@@ -234,8 +234,8 @@ public final class DemoRun {
     }
 
     private void printIntro() {
-        out.printf("DPO demo: %s, %d preference pairs, beta %s, learning rate %s, %d steps of %d pairs%n", base.config,
-                pairs.size(), s.beta, s.lr, s.steps, s.batchSize);
+        out.printf("DPO demo: %s, %d preference pairs, beta %s, learning rate %s, RPO alpha %s, %d steps of %d pairs%n",
+                base.config, pairs.size(), s.beta, s.lr, s.rpoAlpha, s.steps, s.batchSize);
         PreferencePair example = pairs.get(0);
         out.printf("%nA preference pair (chosen = the more positive continuation, by the reward):%n  prompt   %s%n"
                 + "  chosen   %s  (reward %+.2f)%n  rejected %s  (reward %+.2f)%n", Walkthrough.quote(example.prompt),
@@ -248,8 +248,10 @@ public final class DemoRun {
 
     /** Trains at the demo's beta, printing progress and writing metrics.jsonl and eval.jsonl as it goes. */
     private Result trainWithProgress(Path outDir, List<Samples.Sample> before) throws IOException {
-        out.printf("%nTraining with DPO (loss -log sigmoid(beta * (log-ratio chosen - log-ratio rejected))), "
-                + "evaluating on the held-out prompts every %d steps ...%n", s.evalEvery);
+        out.printf("%nTraining with DPO (loss -log sigmoid(beta * (log-ratio chosen - log-ratio rejected))%s), "
+                + "evaluating on the held-out prompts every %d steps ...%n", s.rpoAlpha > 0
+                ? " + " + s.rpoAlpha + " x NLL of the chosen response (RPO's term, which keeps the chosen reviews likely)"
+                : "", s.evalEvery);
         out.flush();
         Path metricsFile = outDir.resolve("metrics.jsonl"), evalFile = outDir.resolve("eval.jsonl");
         Files.deleteIfExists(metricsFile);
@@ -287,13 +289,14 @@ public final class DemoRun {
     }
 
     private void printStep(int n, int total, StepMetrics m) {
-        out.printf(Locale.ROOT, "  step %4d/%d  loss %.4f  reward accuracy %.2f  margin %+.3f  "
-                        + "logps chosen %.2f rejected %.2f  %.0f tok/s%n", n, total, m.get("loss"),
+        double dpoLoss = m.has("dpo_loss") ? m.get("dpo_loss") : m.get("loss");
+        out.printf(Locale.ROOT, "  step %4d/%d  DPO loss %.4f  reward accuracy %.2f  margin %+.3f  "
+                        + "logps chosen %.2f rejected %.2f  %.0f tok/s%n", n, total, dpoLoss,
                 m.get("rewards/accuracies"), m.get("rewards/margins"), m.get("logps/chosen"),
                 m.get("logps/rejected"), m.get("tokens_per_s"));
         if (n == 1 && m.get("rewards/accuracies") == 0) {
             out.println("      (accuracy 0.00 at step 1 is a tie, not a failure: the policy is still the reference, "
-                    + "both log-ratios are 0, no pair is ranked yet and the loss is ln 2)");
+                    + "both log-ratios are 0, no pair is ranked yet and the DPO loss is ln 2)");
         }
         out.flush();
     }

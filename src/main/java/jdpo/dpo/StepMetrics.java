@@ -50,11 +50,12 @@ public final class StepMetrics {
 
     /** Sums of batch results, averaged over batches, for multi-batch steps and evaluations. */
     static final class Accumulator {
-        private double loss, rc, rr, acc, margin, pc, pr, lc, lr, entropy, tokenAccuracy;
+        private double loss, dpoLoss, rc, rr, acc, margin, pc, pr, lc, lr, entropy, tokenAccuracy;
         private int batches, tokens;
 
         void add(DpoStep.Result r) {
             loss += r.totalLoss;
+            dpoLoss += r.loss.loss();
             rc += r.rewards.rewardsChosen();
             rr += r.rewards.rewardsRejected();
             acc += r.rewards.rewardsAccuracy();
@@ -75,7 +76,11 @@ public final class StepMetrics {
 
         StepMetrics into(StepMetrics m, String prefix) {
             double n = Math.max(1, batches);
-            return m.put(prefix + "loss", loss / n)
+            m.put(prefix + "loss", loss / n);
+            // With an RPO term the logged loss includes it (as TRL logs it); its DPO part, which
+            // starts at ln 2, is logged beside it.
+            if (dpoLoss != loss) m.put(prefix + "dpo_loss", dpoLoss / n);
+            return m
                     .put(prefix + "rewards/chosen", rc / n)
                     .put(prefix + "rewards/rejected", rr / n)
                     .put(prefix + "rewards/accuracies", acc / n)

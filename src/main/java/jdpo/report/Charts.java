@@ -164,7 +164,7 @@ public final class Charts {
 
         /** The loss where every run starts, policy = reference: -log sigmoid(0) = ln 2. */
         private Series ln2Line() {
-            List<Double> x = steps.getOrDefault("loss", List.of());
+            List<Double> x = steps.getOrDefault("loss", steps.getOrDefault("dpo_loss", List.of()));
             if (x.isEmpty()) return Series.line("ln 2", List.of(), List.of());
             double ln2 = Math.log(2);
             return Series.line("ln 2 (policy = reference)", List.of(x.get(0), x.get(x.size() - 1)), List.of(ln2, ln2));
@@ -172,8 +172,11 @@ public final class Charts {
 
         /** loss.png, reward_margins.png, accuracies.png (and their eval_ curves when present). */
         public void write(Path dir) throws IOException {
-            Charts.write(dir.resolve("loss.png"), "DPO loss", "step", "loss",
-                    List.of(series("loss", "train"), series("eval_loss", "eval"), ln2Line()));
+            // With an RPO term, "loss" includes it; the chart shows the DPO part, the one that starts at ln 2.
+            boolean rpo = steps.containsKey("dpo_loss");
+            Charts.write(dir.resolve("loss.png"), rpo ? "DPO loss (without the RPO term)" : "DPO loss", "step", "loss",
+                    List.of(series(rpo ? "dpo_loss" : "loss", "train"), series(rpo ? "eval_dpo_loss" : "eval_loss", "eval"),
+                            ln2Line()));
             Charts.write(dir.resolve("reward_margins.png"), "Reward margin  beta*(log-ratio chosen - log-ratio rejected)",
                     "step", "margin", List.of(series("rewards/margins", "train"), series("eval_rewards/margins", "eval")));
             Charts.write(dir.resolve("accuracies.png"), "Reward accuracy (chosen reward > rejected reward)", "step",

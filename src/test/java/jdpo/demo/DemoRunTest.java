@@ -54,7 +54,8 @@ class DemoRunTest {
         assertEquals(1.0, sa.get("reward_max").getAsDouble());
         List<JsonObject> m = Jsonl.readObjects(tmp.resolve("a/metrics.jsonl"));
         assertEquals(4, m.size());
-        assertEquals(Math.log(2), m.get(0).get("loss").getAsDouble(), 1e-6, "policy = reference at step 1");
+        assertEquals(Math.log(2), m.get(0).get("dpo_loss").getAsDouble(), 1e-6, "policy = reference at step 1");
+        assertTrue(m.get(0).get("loss").getAsDouble() > Math.log(2) + 1, "the logged loss includes the RPO term");
         assertTrue(a.out.contains("log-ratio of y_w") && a.out.contains("-log sigma"), a.out);
     }
 
