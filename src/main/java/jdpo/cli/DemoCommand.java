@@ -72,6 +72,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--eval-prompts", defaultValue = "96", paramLabel = "N", description = "Held-out prompts sampled before and after. Default: ${DEFAULT-VALUE}.")
     int evalPrompts;
 
+    @Option(names = "--overoptimize",
+            description = "The over-optimization lesson: plain DPO with a small beta and a large step (--rpo-alpha 0 --beta 0.1 --lr 5e-4, unless given). The reward climbs while the samples stop being reviews; the demo prints where the well-formed rate falls.")
+    boolean overoptimize;
+
     @Option(names = "--eval-every", defaultValue = "10", paramLabel = "N",
             description = "Evaluate on the held-out prompts every N steps (reward, well-formed rate, KL; 0: only after training). Default: ${DEFAULT-VALUE}.")
     int evalEvery;
@@ -121,6 +125,12 @@ final class DemoCommand implements Callable<Integer> {
         if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
         if (!(rpoAlpha >= 0) || !Double.isFinite(rpoAlpha)) throw new BadInputException("--rpo-alpha must be >= 0, got " + rpoAlpha);
         if (evalEvery < 0) throw new BadInputException("--eval-every must be >= 0, got " + evalEvery);
+        if (overoptimize) {
+            var given = spec.commandLine().getParseResult();
+            if (!given.hasMatchedOption("--rpo-alpha")) rpoAlpha = 0;
+            if (!given.hasMatchedOption("--beta")) beta = 0.1;
+            if (!given.hasMatchedOption("--lr")) lr = 5e-4;
+        }
         DemoRun.Settings s = new DemoRun.Settings();
         s.model = model != null ? model : defaultModel();
         s.seed = seed;

@@ -361,6 +361,7 @@ public final class DemoRun {
         summary.addProperty("kl", r.after.kl());
         summary.addProperty("beta", s.beta);
         summary.addProperty("lr", s.lr);
+        summary.addProperty("rpo_alpha", s.rpoAlpha);
         summary.addProperty("steps", s.steps);
         summary.addProperty("seed", s.seed);
         summary.addProperty("eval_prompts", evalPrompts.size());

@@ -110,6 +110,21 @@ class DemoRunTest {
         assertEquals(summary.get("kl").getAsDouble(), last.get("kl").getAsDouble());
     }
 
+    /** --overoptimize runs plain DPO with a small beta and a large step, and an explicit flag still wins. */
+    @Test
+    void overoptimizeSwitchesToPlainDpoUnlessTold(@TempDir Path tmp) throws Exception {
+        String[] args = {"demo", "--overoptimize", "--steps", "1", "--eval-every", "0", "--eval-prompts", "2", "--threads", "1"};
+        Cli plain = Cli.run(concat(args, "--out", tmp.resolve("a").toString()));
+        assertEquals(0, plain.exitCode, plain.toString());
+        JsonObject a = Json.readObject(tmp.resolve("a/summary.json"));
+        assertEquals(0.0, a.get("rpo_alpha").getAsDouble());
+        assertEquals(0.1, a.get("beta").getAsDouble());
+        assertEquals(5e-4, a.get("lr").getAsDouble());
+        Cli told = Cli.run(concat(args, "--beta", "0.5", "--out", tmp.resolve("b").toString()));
+        assertEquals(0, told.exitCode, told.toString());
+        assertEquals(0.5, Json.readObject(tmp.resolve("b/summary.json")).get("beta").getAsDouble());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
