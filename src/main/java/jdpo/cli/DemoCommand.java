@@ -40,7 +40,9 @@ import java.util.concurrent.Callable;
                 + "positive and half negative. A lexicon scores a review's sentiment from -1 to +1: that is "
                 + "the reward. The preference pairs pair a more positive continuation (chosen) with a less "
                 + "positive one (rejected). DPO trains the model on them against a frozen copy of itself; "
-                + "the demo then samples continuations of prompts it never trained on, before and after."},
+                + "the demo then samples continuations of prompts it never trained on, before, during and after, "
+                + "and reports their mean reward, how many are still well-formed reviews (sentences the review "
+                + "grammar could have written) and the KL divergence from the reference."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class DemoCommand implements Callable<Integer> {
 

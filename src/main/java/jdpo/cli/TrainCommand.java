@@ -275,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 progress.step(n, m);
                 if (n == Math.min(warmupSteps + FLAT_LOSS_STEPS, trainer.totalSteps()) && n > warmupSteps) {
-                    String hint = flatLossHint(m.get("loss"), n);
+                    String hint = flatLossHint(m.has("dpo_loss") ? m.get("dpo_loss") : m.get("loss"), n);
                     if (hint != null) progress.println(hint);
                 }
                 if (n % logEvery == 0 || end) {

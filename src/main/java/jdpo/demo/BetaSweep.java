@@ -71,17 +71,20 @@ public final class BetaSweep {
         return o;
     }
 
-    /** The base model at KL 0, then one point per beta, green while the reviews stay reviews, red once they break. */
+    /**
+     * The base model at KL 0, then one point per beta: green while its well-formed rate keeps 95%
+     * of the base model's, red and marked "(broken)" once it does not.
+     */
     private static void writeChart(Path png, Evaluation base, List<DemoRun.Result> results) throws IOException {
         List<Charts.Series> series = new ArrayList<>();
         series.add(point(String.format(Locale.ROOT, "base model: %.0f%% well-formed", 100 * base.wellFormed()),
                 0, base.reward(), Color.DARK_GRAY));
         for (DemoRun.Result r : results) {
             boolean kept = r.after.wellFormed() >= DemoRun.WELL_FORMED_BUDGET * base.wellFormed();
-            series.add(point(String.format(Locale.ROOT, "beta %s: %.0f%% well-formed", r.beta, 100 * r.after.wellFormed()),
-                    r.after.kl(), r.after.reward(), kept ? KEPT : BROKEN));
+            series.add(point(String.format(Locale.ROOT, "beta %s: %.0f%% well-formed%s", r.beta, 100 * r.after.wellFormed(),
+                    kept ? "" : " (broken)"), r.after.kl(), r.after.reward(), kept ? KEPT : BROKEN));
         }
-        Charts.write(png, "Reward vs KL, one DPO policy per beta (green: reviews stay well-formed, red: they break)",
+        Charts.write(png, "Reward vs KL, one DPO policy per beta",
                 "KL(policy || reference), nats per continuation", "mean reward on held-out prompts", series);
     }
 
