@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "0.3", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
     double beta;
 
-    @Option(names = "--steps", defaultValue = "80", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "125", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per step. Default: ${DEFAULT-VALUE}.")
@@ -75,10 +75,10 @@ final class DemoCommand implements Callable<Integer> {
     int evalPrompts;
 
     @Option(names = "--overoptimize",
-            description = "The over-optimization lesson: plain DPO with a small beta and a large step (--rpo-alpha 0 --beta 0.1 --lr 5e-4, unless given). The reward climbs while the samples stop being reviews; the demo prints where the well-formed rate falls.")
+            description = "The over-optimization lesson: plain DPO with a small beta and a large step (--rpo-alpha 0 --beta 0.1 --lr 5e-4 --steps 80 --eval-every 10, unless given). The reward climbs while the samples stop being reviews; the demo prints where the well-formed rate falls.")
     boolean overoptimize;
 
-    @Option(names = "--eval-every", defaultValue = "10", paramLabel = "N",
+    @Option(names = "--eval-every", defaultValue = "25", paramLabel = "N",
             description = "Evaluate on the held-out prompts every N steps (reward, well-formed rate, KL; 0: only after training). Default: ${DEFAULT-VALUE}.")
     int evalEvery;
 
@@ -132,6 +132,8 @@ final class DemoCommand implements Callable<Integer> {
             if (!given.hasMatchedOption("--rpo-alpha")) rpoAlpha = 0;
             if (!given.hasMatchedOption("--beta")) beta = 0.1;
             if (!given.hasMatchedOption("--lr")) lr = 5e-4;
+            if (!given.hasMatchedOption("--steps")) steps = 80;
+            if (!given.hasMatchedOption("--eval-every")) evalEvery = 10;
         }
         DemoRun.Settings s = new DemoRun.Settings();
         s.model = model != null ? model : defaultModel();

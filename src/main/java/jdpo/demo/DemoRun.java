@@ -50,12 +50,12 @@ public final class DemoRun {
         public Path model = Path.of("weights/tiny");
         public long seed = 1;
         public double beta = 0.3;
-        public int steps = 80;
+        public int steps = 125;
         public int batchSize = 8;
         public double lr = 2e-4;
         public int evalPrompts = 96;
         /** Evaluate on the held-out prompts every this many steps (0: only after training). */
-        public int evalEvery = 10;
+        public int evalEvery = 25;
         public int maxNewTokens = 40;
         /** Weight of RPO's NLL term on the chosen responses (0: plain DPO): it keeps the chosen reviews likely. */
         public double rpoAlpha = 10;
