@@ -257,7 +257,8 @@ public final class DemoRun {
         Files.deleteIfExists(metricsFile);
         Files.deleteIfExists(evalFile);
         double baseWellFormed = Samples.wellFormedRate(before);
-        int every = Math.max(1, s.steps / 8);
+        // A progress line where each evaluation is, so the two read together.
+        int every = s.evalEvery > 0 ? s.evalEvery : Math.max(1, s.steps / 8);
         try (Jsonl.Writer metrics = Jsonl.Writer.open(metricsFile, false);
              Jsonl.Writer evals = Jsonl.Writer.open(evalFile, false)) {
             evals.write(Evaluation.of(0, before).toJson());
