@@ -276,13 +276,16 @@ public final class DemoRun {
                     evals.write(e.toJson());
                     out.printf(Locale.ROOT, "      held-out: reward %+.3f  well-formed %3.0f%%  KL %6.2f nats  "
                             + "log-prob per token %.3f%n", e.reward(), 100 * e.wellFormed(), e.kl(), e.refLogprobPerToken());
-                    if (!fell && e.wellFormed() < WELL_FORMED_BUDGET * baseWellFormed) {
-                        fell = true;
-                        out.printf(Locale.ROOT, "      ^ the well-formed rate fell: %.0f%% against the base model's %.0f%%. "
-                                + "The policy is buying reward with sentences the world never writes "
-                                + "(over-optimization; the KL says how far it moved)%n", 100 * e.wellFormed(),
-                                100 * baseWellFormed);
+                    boolean below = e.wellFormed() < WELL_FORMED_BUDGET * baseWellFormed;
+                    if (below && !fell) {
+                        out.printf(Locale.ROOT, "      ^ the well-formed rate fell below 95%% of the base model's (%.0f%% against %.0f%%): "
+                                + "while it stays down, the policy is buying reward with sentences the world never writes "
+                                + "(over-optimization; the KL says how far it moved)%n", 100 * e.wellFormed(), 100 * baseWellFormed);
+                    } else if (!below && fell) {
+                        out.printf(Locale.ROOT, "      ^ back above 95%% of the base model's well-formed rate (%.0f%%): "
+                                + "%d samples move it by a few points either way%n", 100 * e.wellFormed(), evalPrompts.size());
                     }
+                    fell = below;
                     out.flush();
                 }
             });
