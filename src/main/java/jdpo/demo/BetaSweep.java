@@ -1,7 +1,6 @@
 package jdpo.demo;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import jdpo.io.AtomicFiles;
 import jdpo.report.Charts;
 
@@ -47,28 +46,13 @@ public final class BetaSweep {
                     100 * r.normalizedGain(), 100 * r.after.wellFormed(), r.after.kl(), r.after.refLogprobPerToken(),
                     r.metrics.get(r.metrics.size() - 1).get("loss"), r.seconds);
             out.flush();
-            rows.add(row(r));
+            rows.add(r.toJson()); // the columns of the demo's summary.json
         }
         writeChart(outDir.resolve("reward_vs_kl.png"), base, results);
         String json = rows + "\n";
         AtomicFiles.write(outDir.resolve("sweep.json"), tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
         out.printf("Wrote %s/reward_vs_kl.png and sweep.json%n", outDir);
         return results;
-    }
-
-    /** One beta's line of sweep.json: the columns of the demo's summary.json. */
-    private static JsonObject row(DemoRun.Result r) {
-        JsonObject o = new JsonObject();
-        o.addProperty("beta", r.beta);
-        o.addProperty("reward_before", r.before.reward());
-        o.addProperty("reward_after", r.after.reward());
-        o.addProperty("normalized_gain", r.normalizedGain());
-        o.addProperty("well_formed_before", r.before.wellFormed());
-        o.addProperty("well_formed_after", r.after.wellFormed());
-        o.addProperty("ref_logprob_per_token_before", r.before.refLogprobPerToken());
-        o.addProperty("ref_logprob_per_token_after", r.after.refLogprobPerToken());
-        o.addProperty("kl", r.after.kl());
-        return o;
     }
 
     /**

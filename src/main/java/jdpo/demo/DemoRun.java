@@ -75,6 +75,21 @@ public final class DemoRun {
         public double normalizedGain() {
             return (after.reward() - before.reward()) / (SentimentReward.MAX - before.reward());
         }
+
+        /** The before / after columns of summary.json and of each line of sweep.json. */
+        public JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("beta", beta);
+            o.addProperty("reward_before", before.reward());
+            o.addProperty("reward_after", after.reward());
+            o.addProperty("normalized_gain", normalizedGain());
+            o.addProperty("well_formed_before", before.wellFormed());
+            o.addProperty("well_formed_after", after.wellFormed());
+            o.addProperty("ref_logprob_per_token_before", before.refLogprobPerToken());
+            o.addProperty("ref_logprob_per_token_after", after.refLogprobPerToken());
+            o.addProperty("kl", after.kl());
+            return o;
+        }
     }
 
     /** Sees training progress: every step's metrics, and every evaluation on the held-out prompts. */
@@ -352,18 +367,9 @@ public final class DemoRun {
     }
 
     private void writeSummary(Path file, Result r) {
-        JsonObject summary = new JsonObject();
-        summary.addProperty("reward_before", r.before.reward());
-        summary.addProperty("reward_after", r.after.reward());
+        JsonObject summary = r.toJson();
         summary.addProperty("reward_min", SentimentReward.MIN);
         summary.addProperty("reward_max", SentimentReward.MAX);
-        summary.addProperty("normalized_gain", r.normalizedGain());
-        summary.addProperty("well_formed_before", r.before.wellFormed());
-        summary.addProperty("well_formed_after", r.after.wellFormed());
-        summary.addProperty("ref_logprob_per_token_before", r.before.refLogprobPerToken());
-        summary.addProperty("ref_logprob_per_token_after", r.after.refLogprobPerToken());
-        summary.addProperty("kl", r.after.kl());
-        summary.addProperty("beta", s.beta);
         summary.addProperty("lr", s.lr);
         summary.addProperty("rpo_alpha", s.rpoAlpha);
         summary.addProperty("steps", s.steps);

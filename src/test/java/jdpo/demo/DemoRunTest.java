@@ -110,6 +110,27 @@ class DemoRunTest {
         assertEquals(summary.get("kl").getAsDouble(), last.get("kl").getAsDouble());
     }
 
+    /** sweep.json has, per beta, the before / after columns of summary.json. */
+    @Test
+    void sweepRowsCarryTheSummaryColumns(@TempDir Path tmp) throws Exception {
+        Cli run = Cli.run("demo", "--beta-sweep", "0.1,1", "--steps", "1", "--eval-prompts", "3", "--threads", "1",
+                "--out", tmp.toString());
+        assertEquals(0, run.exitCode, run.toString());
+        assertTrue(Files.isRegularFile(tmp.resolve("reward_vs_kl.png")));
+        com.google.gson.JsonArray rows = com.google.gson.JsonParser.parseString(Files.readString(tmp.resolve("sweep.json")))
+                .getAsJsonArray();
+        assertEquals(2, rows.size());
+        for (int i = 0; i < 2; i++) {
+            JsonObject row = rows.get(i).getAsJsonObject();
+            assertEquals(i == 0 ? 0.1 : 1.0, row.get("beta").getAsDouble());
+            for (String key : SUMMARY_KEYS) {
+                if (!key.startsWith("reward_m")) assertTrue(row.has(key), key + " missing in " + row);
+            }
+            assertEquals(rows.get(0).getAsJsonObject().get("well_formed_before"), row.get("well_formed_before"),
+                    "every beta starts from the same base-model samples");
+        }
+    }
+
     /** --overoptimize runs plain DPO with a small beta and a large step, and an explicit flag still wins. */
     @Test
     void overoptimizeSwitchesToPlainDpoUnlessTold(@TempDir Path tmp) throws Exception {
