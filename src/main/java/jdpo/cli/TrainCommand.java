@@ -362,6 +362,11 @@ final class TrainCommand implements Callable<Integer> {
                 for (var e : DpoTrainer.evaluate(evalStep, eval, evalBatchSize > 0 ? evalBatchSize : batchSize, tok.eosId()).asMap().entrySet()) m.put(e.getKey(), e.getValue());
             }
             progress.step(n, m);
+            int warmup = trainer.warmupSteps();
+            if (n == Math.min(warmup + FLAT_LOSS_STEPS, trainer.totalSteps()) && n > warmup) {
+                String hint = flatLossHint(m.has("dpo_loss") ? m.get("dpo_loss") : m.get("loss"), n);
+                if (hint != null) progress.println(hint);
+            }
             if (n % logEvery == 0 || end) {
                 log.write(m);
                 curves.add(n, m.asMap());
@@ -494,5 +499,20 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(optFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Steps after the warm-up at which a loss still at ln 2 gets {@link #flatLossHint}. */
+    static final int FLAT_LOSS_STEPS = 20;
+
+    /**
+     * A one-line hint when the loss is within 1% of ln 2 (where every run starts, policy =
+     * reference) after the warm-up, else null: TRL's learning rate 1e-6 suits large models and
+     * barely moves a small one.
+     */
+    static String flatLossHint(double loss, int step) {
+        double ln2 = Math.log(2);
+        if (!(Math.abs(loss - ln2) < 0.01 * ln2)) return null;
+        return String.format(Locale.ROOT, "hint: at step %d the loss %.4f is still within 1%% of ln 2 = 0.6931: the policy has "
+                + "barely moved from the reference; --lr (TRL's 1e-6 by default) may be too small for this model", step, loss);
     }
 }

@@ -77,8 +77,12 @@ public final class DpoTrainer {
             if (!(settings.epochs > 0)) throw new IllegalArgumentException("epochs must be > 0 when no max steps are given");
             totalSteps = Math.max(1, (int) Math.ceil(settings.epochs * stepsPerEpoch));
         }
-        int warmup = settings.warmupRatio > 0 ? (int) Math.ceil(settings.warmupRatio * totalSteps) : settings.warmupSteps;
-        this.schedule = LrSchedule.of(settings.schedule, warmup, totalSteps);
+        this.schedule = LrSchedule.of(settings.schedule, warmupSteps(), totalSteps);
+    }
+
+    /** The warm-up in steps: {@code --warmup-ratio} of all steps (rounded up), or {@code --warmup-steps}. */
+    public int warmupSteps() {
+        return s.warmupRatio > 0 ? (int) Math.ceil(s.warmupRatio * totalSteps) : s.warmupSteps;
     }
 
     public int totalSteps() {
