@@ -258,7 +258,7 @@ final class TrainCommand implements Callable<Integer> {
         loop.eval = eval;
         StepMetrics last = loop.run();
         HtmlReport.afterRun(out, RunInfo.train(out, dpo.referenceFree ? null : dpo.refModel != null ? dpo.refModel : model, data,
-                evalData, dpo.beta, dpo.lossType().trlName()), kernels, err);
+                evalData, dpo.beta, dpo.lossType().trlName(), dpo.labelSmoothing), kernels, err);
         if (json && last != null) outW.println(Finite.json(last.toJson(), "the final metrics"));
         err.println("saved " + out);
         err.flush();

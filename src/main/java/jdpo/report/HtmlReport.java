@@ -13,7 +13,6 @@ import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +78,8 @@ public final class HtmlReport {
             info.save(runDir);
             Path file = write(runDir, info, kernels, DEFAULT_PAIRS);
             out.println("Report: " + file + "  (open it in a browser)");
-        } catch (BadInputException | UncheckedIOException e) {
+        } catch (RuntimeException e) {
+            // The run itself succeeded and is saved; a page that could not be made is worth a warning, not a failure.
             out.println("warning: no " + FILE + " (" + e.getMessage() + "); make it later with `jdpo report " + runDir + "`");
         }
         out.flush();
@@ -101,7 +101,7 @@ public final class HtmlReport {
             }
             reference = Gpt2Checkpoint.load(info.reference()).params;
         }
-        DpoLoss loss = new DpoLoss(LossType.parse(info.loss()), info.beta(), 0, info.reference() == null);
+        DpoLoss loss = new DpoLoss(LossType.parse(info.loss()), info.beta(), info.labelSmoothing(), info.reference() == null);
         List<TokenByToken> out = new ArrayList<>();
         if (info.data() != null && Files.isRegularFile(info.data())) {
             List<PreferencePair> train = PreferenceData.read(info.data());

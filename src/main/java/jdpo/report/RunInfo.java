@@ -21,7 +21,8 @@ import java.nio.file.Path;
  * @param evalData  held-out pairs; {@code null} when the run had none
  * @param beta      the run's beta; {@code null} for a beta sweep, which has one per policy
  */
-public record RunInfo(String kind, Path policy, Path reference, Path data, Path evalData, Double beta, String loss) {
+public record RunInfo(String kind, Path policy, Path reference, Path data, Path evalData, Double beta, String loss,
+                      double labelSmoothing) {
     public static final String FILE = "run.json";
 
     /**
@@ -30,13 +31,14 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
      */
     public static RunInfo demo(Path dir, Path model, double beta) {
         Path data = model.resolve("pairs.jsonl");
-        if (!Files.isDirectory(dir.resolve("policy"))) return new RunInfo("beta sweep", null, model, data, null, null, "sigmoid");
-        return new RunInfo("demo", dir.resolve("policy"), model, data, null, beta, "sigmoid");
+        if (!Files.isDirectory(dir.resolve("policy"))) return new RunInfo("beta sweep", null, model, data, null, null, "sigmoid", 0);
+        return new RunInfo("demo", dir.resolve("policy"), model, data, null, beta, "sigmoid", 0);
     }
 
     /** A {@code jdpo train} run: the policy is {@code dir} itself. */
-    public static RunInfo train(Path dir, Path reference, Path data, Path evalData, double beta, String loss) {
-        return new RunInfo("train", dir, reference, data, evalData, beta, loss);
+    public static RunInfo train(Path dir, Path reference, Path data, Path evalData, double beta, String loss,
+                                double labelSmoothing) {
+        return new RunInfo("train", dir, reference, data, evalData, beta, loss, labelSmoothing);
     }
 
     /** Writes {@code dir/run.json} with absolute paths, so the file means the same from any working directory. */
@@ -49,6 +51,7 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
         o.addProperty("eval_data", absolute(evalData));
         o.addProperty("beta", beta);
         o.addProperty("loss", loss);
+        o.addProperty("label_smoothing", labelSmoothing);
         String json = new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(o) + "\n";
         AtomicFiles.write(dir.resolve(FILE), tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
     }
@@ -66,7 +69,7 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
             return new RunInfo(Json.optionalString(o, "kind", "train", saved), path(o, "policy", saved),
                     path(o, "reference", saved), path(o, "data", saved), path(o, "eval_data", saved),
                     o.has("beta") && !o.get("beta").isJsonNull() ? Json.requireDouble(o, "beta", saved) : null,
-                    Json.optionalString(o, "loss", "sigmoid", saved));
+                    Json.optionalString(o, "loss", "sigmoid", saved), Json.optionalDouble(o, "label_smoothing", 0, saved));
         }
         Path state = dir.resolve(TrainingCheckpoint.STATE);
         if (Files.isRegularFile(state)) {
@@ -74,22 +77,23 @@ public record RunInfo(String kind, Path policy, Path reference, Path data, Path 
             if (settings == null) settings = new JsonObject();
             Path model = path(settings, "model", state);
             return new RunInfo("train", dir, model, path(settings, "data", state), null,
-                    Json.optionalDouble(settings, "beta", 0.1, state), Json.optionalString(settings, "loss", "sigmoid", state));
+                    Json.optionalDouble(settings, "beta", 0.1, state), Json.optionalString(settings, "loss", "sigmoid", state),
+                    Json.optionalDouble(settings, "label_smoothing", 0, state));
         }
         Path summary = dir.resolve("summary.json");
         if (Files.isRegularFile(summary)) {
             double beta = Json.optionalDouble(Json.readObject(summary), "beta", 0.1, summary);
             Path model = Path.of("weights", "tiny"); // the demo's default model
-            return new RunInfo("demo", dir.resolve("policy"), model, model.resolve("pairs.jsonl"), null, beta, "sigmoid");
+            return new RunInfo("demo", dir.resolve("policy"), model, model.resolve("pairs.jsonl"), null, beta, "sigmoid", 0);
         }
-        if (Files.isRegularFile(dir.resolve("sweep.json"))) return new RunInfo("beta sweep", null, null, null, null, null, "sigmoid");
+        if (Files.isRegularFile(dir.resolve("sweep.json"))) return new RunInfo("beta sweep", null, null, null, null, null, "sigmoid", 0);
         return null;
     }
 
     /** The same run with a different reference and data (flags of {@code jdpo report}). */
     public RunInfo with(Path reference, Path data, Path evalData) {
         return new RunInfo(kind, policy, reference != null ? reference : this.reference, data != null ? data : this.data,
-                evalData != null ? evalData : this.evalData, beta, loss);
+                evalData != null ? evalData : this.evalData, beta, loss, labelSmoothing);
     }
 
     private static String absolute(Path p) {

@@ -106,6 +106,11 @@ class ReportInBrowserTest {
         assertEquals(8, browser.driver.findElements(By.cssSelector("#samples tbody tr")).size(), "one row per held-out prompt");
     }
 
+    /** The beta the demo trained with (its summary.json), which the page's loss uses. */
+    private static String demoBeta() {
+        return Json.readObject(demo.resolve("summary.json")).get("beta").getAsString();
+    }
+
     @Test
     void tokenSpansCarryTheNumbersOfScoreAndOfTheJavaApi() throws IOException {
         browser.open(report());
@@ -132,7 +137,7 @@ class ReportInBrowserTest {
         Path one = tmp.resolve("first-pair.jsonl");
         Files.writeString(one, Files.readAllLines(TINY.resolve("pairs.jsonl")).get(0) + "\n", StandardCharsets.UTF_8);
         Cli score = Cli.run("score", "--model", demo.resolve("policy").toString(), "--ref-model", TINY.toString(),
-                "--data", one.toString(), "--json", "--threads", "1");
+                "--data", one.toString(), "--json", "--threads", "1", "--beta", demoBeta());
         assertEquals(0, score.exitCode, score.toString());
         JsonObject s = Json.parse(score.out.lines().findFirst().orElseThrow(), "score").getAsJsonObject();
         assertEquals(s.get("logps/chosen").getAsDouble(), sum(pair, ".response.chosen .tok", "data-logp"), 1e-6);
@@ -263,7 +268,7 @@ class ReportInBrowserTest {
         sample.addProperty("after", " fine</td></tr></table><script>pwned=4</script>");
         sample.addProperty("reward_after", 0.5);
         Files.writeString(run.resolve("samples.jsonl"), sample + "\n", StandardCharsets.UTF_8);
-        RunInfo.train(demo.resolve("policy"), TINY, data, null, 0.1, "sigmoid").save(run);
+        RunInfo.train(demo.resolve("policy"), TINY, data, null, 0.1, "sigmoid", 0).save(run);
 
         Cli report = Cli.run("report", run.toString(), "--threads", "1");
         assertEquals(0, report.exitCode, report.toString());
