@@ -221,7 +221,7 @@ public final class HtmlReport {
             if (List.of("model", "data", "beta", "loss").contains(e.getKey())) continue;
             fact(b, e.getKey().replace('_', ' '), e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
         }
-        for (String k : new String[] {"steps", "seed", "eval_prompts", "seconds"}) {
+        for (String k : new String[] {"steps", "lr", "rpo_alpha", "seed", "eval_prompts", "seconds"}) {
             if (RunFiles.isNumber(run.summary, k)) {
                 double v = run.summary.get(k).getAsDouble();
                 fact(b, k.replace('_', ' '), k.equals("seconds") ? Html.num(v, 1) : Html.exact(v).replaceAll("\\.0$", ""));
@@ -231,11 +231,15 @@ public final class HtmlReport {
         b.append(headline());
 
         List<String> charts = new ArrayList<>();
+        // With an RPO term "loss" includes its NLL; the DPO part ("dpo_loss") is the one that starts at ln 2.
+        boolean rpo = !run.series(run.metrics, "dpo_loss").isEmpty();
+        String trainLoss = rpo ? "dpo_loss" : "loss", evalLoss = rpo ? "eval_dpo_loss" : "eval_loss";
         SvgChart loss = new SvgChart("DPO loss by step", "step", "loss")
-                .line("train", xs(run.series(run.metrics, "loss")), ys(run.series(run.metrics, "loss")))
-                .line("held-out", xs(run.series(run.metrics, "eval_loss")), ys(run.series(run.metrics, "eval_loss")));
+                .line("train", xs(run.series(run.metrics, trainLoss)), ys(run.series(run.metrics, trainLoss)))
+                .line("held-out", xs(run.series(run.metrics, evalLoss)), ys(run.series(run.metrics, evalLoss)));
         if (!loss.isEmpty()) charts.add(figure(loss.mark(Math.log(2), "ln 2 = 0.693 (policy = reference)"),
-                "Loss. The dashed line is ln 2, the loss of every pair before the first step."));
+                "Loss. The dashed line is ln 2, the loss of every pair before the first step."
+                        + (rpo ? " Shown without the RPO term (its NLL of the chosen responses), which the logged loss includes." : "")));
         trainEval(charts, "rewards/margins", "Reward margin β·(r_w − r_l)", "margin",
                 "Margin: how far the chosen response's implied reward is above the rejected one's, on average.");
         trainEval(charts, "rewards/accuracies", "Reward accuracy", "accuracy",
