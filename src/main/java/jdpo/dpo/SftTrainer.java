@@ -67,7 +67,7 @@ public final class SftTrainer {
         return row;
     }
 
-    /** Trains {@code settings.steps} steps on batches drawn at random (with the seed) from the texts. */
+    /** Trains {@code settings.steps} steps on batches drawn at random (from the random seed) from the texts. */
     public void train(Listener listener) throws IOException {
         Rng rng = new Rng(s.seed);
         List<Parameter> params = model.parameters();

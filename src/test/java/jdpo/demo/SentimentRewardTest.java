@@ -114,7 +114,7 @@ class SentimentRewardTest {
         List<String> pieces = new ArrayList<>(SentimentLexicon.sentimentWords());
         pieces.addAll(List.of("not", "never", "no", "don't", "isn't", "the", "film", ",", ".", "!", "'", "\u2019",
                 "\u00e9", "\ud83c\udfac", "\u0000", "\n", "42", "good'", "'bad"));
-        pieces.sort(null); // a fixed order, so the seed fixes the strings
+        pieces.sort(null); // a fixed order, so the random seed fixes the strings
         List<DynamicTest> tests = new ArrayList<>();
         Rng seeds = new Rng(14);
         for (int c = 0; c < 40; c++) {

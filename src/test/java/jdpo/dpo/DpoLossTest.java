@@ -229,7 +229,7 @@ class DpoLossTest {
     private static void checkGradient(DpoLoss loss, double[] l) {
         PairLoss p = loss.pair(l[0], l[1], l[2], l[3]);
         if (loss.type() == LossType.HINGE && Math.abs(1 - loss.beta() * p.margin()) < 1e-3) {
-            // The kink of relu has no derivative; the seeded inputs must stay away from it.
+            // The kink of relu has no derivative; these seeded inputs must stay away from it.
             throw new AssertionError("input on the hinge's kink; pick another seed");
         }
         double h = 1e-5;

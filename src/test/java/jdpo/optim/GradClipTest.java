@@ -53,7 +53,7 @@ class GradClipTest {
                 List<Parameter> params = List.of(param("a", Tensor.randn(rng, 3f, n)), param("b", Tensor.randn(rng, 3f, 7)));
                 float[] before = params.get(0).grad.toArray();
                 double norm = GradClip.clip(params, maxNorm);
-                assertTrue(norm > maxNorm, "the seeded gradients must need clipping");
+                assertTrue(norm > maxNorm, "these seeded gradients must need clipping");
                 assertEquals(maxNorm, GradClip.globalNorm(params), 1e-5);
                 double ratio = params.get(0).grad.at(0) / before[0];
                 assertEquals(maxNorm / (norm + 1e-6), ratio, 1e-6);
