@@ -44,4 +44,14 @@ public enum Conv1dModule {
             default: return b.fcProjWeight;
         }
     }
+
+    /** The base bias {@code [out]} of this module in block {@code b}. */
+    public Tensor bias(Gpt2Params.Block b) {
+        switch (this) {
+            case ATTN_C_ATTN: return b.attnBias;
+            case ATTN_C_PROJ: return b.attnProjBias;
+            case MLP_C_FC: return b.fcBias;
+            default: return b.fcProjBias;
+        }
+    }
 }

@@ -40,6 +40,11 @@ public final class LoraLayers {
         this.scale = weights.config.scale();
     }
 
+    /** Whether gradients are kept: the adapters train. */
+    public boolean trainable() {
+        return grads != null;
+    }
+
     /** Switches the adapters on or off; off, every layer is the base layer. */
     public void setEnabled(boolean on) {
         this.enabled = on;
