@@ -18,6 +18,11 @@ import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.io.BadInputException;
 import jdpo.io.Jsonl;
+import jdpo.lora.LoraConfig;
+import jdpo.lora.LoraLayers;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.LoraWeights;
+import jdpo.lora.PeftAdapter;
 import jdpo.optim.AdamW;
 import jdpo.optim.Optimizer;
 import jdpo.optim.Sgd;
@@ -71,6 +76,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DpoOptions dpo = new DpoOptions();
+
+    @Mixin
+    LoraOptions lora = new LoraOptions();
 
     @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "NAME",
             description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
@@ -162,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private void validate() {
         dpo.validate();
+        lora.config();
         if (!(lr >= 0) || !Double.isFinite(lr)) throw new BadInputException("--lr must be >= 0, got " + lr);
         if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
         if (gradAccum < 1) throw new BadInputException("--grad-accum must be at least 1, got " + gradAccum);
@@ -202,19 +211,39 @@ final class TrainCommand implements Callable<Integer> {
             policyParams = saved.params;
             startStep = saved.step;
         }
-        Gpt2 policy = Gpt2.trainable(policyParams, kernels);
+        LoraConfig loraConfig = lora.config();
+        if (saved != null && (saved.params == null) != (loraConfig != null)) {
+            throw new BadInputException(out + ": the checkpoint holds " + (saved.params == null ? "a LoRA adapter; resume it with the same --lora-* flags"
+                    : "a whole model; resume it without --lora-r"));
+        }
+        Gpt2 policy;
+        if (loraConfig != null) {
+            // LoRA: the base weights stay as loaded; only the adapter trains (PEFT's initialization, from --seed).
+            LoraWeights adapter = saved != null ? PeftAdapter.read(out, start.config)
+                    : new LoraWeights(start.config, loraConfig).initialize(new jdpo.tensor.Rng(seed));
+            if (!adapter.config.equals(loraConfig)) {
+                throw new BadInputException(out + ": the checkpoint's adapter is " + adapter.config + ", not " + loraConfig);
+            }
+            policy = Gpt2.withAdapters(start, new LoraLayers(adapter, true), kernels);
+        } else {
+            policy = Gpt2.trainable(policyParams, kernels);
+        }
 
         Reference reference;
         Reference evalReference;
         if (dpo.referenceFree) {
             reference = evalReference = Reference.NONE;
         } else {
-            Gpt2Params refParams = dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : start.copy();
+            // Under LoRA the base weights never change, so the reference shares them: the same
+            // network with the adapters off, and no copy.
+            Gpt2Params refParams = dpo.refModel != null ? ModelLoader.params(dpo.refModel, err)
+                    : loraConfig != null ? start : start.copy();
             if (refParams.config.vocabSize != start.config.vocabSize) {
                 throw new BadInputException(dpo.refModel + ": vocabulary of " + refParams.config.vocabSize
                         + " differs from the policy's " + start.config.vocabSize);
             }
-            String what = dpo.refModel != null ? dpo.refModel.toString() : "frozen copy of " + model;
+            String what = dpo.refModel != null ? dpo.refModel.toString()
+                    : loraConfig != null ? model + " with the adapters off (its weights, shared)" : "frozen copy of " + model;
             Reference live = new ModelReference(refParams, kernels, average, what);
             if (dpo.precomputeRef) {
                 err.println("precomputing reference log-probs for " + train.size() + " pairs ...");
@@ -258,7 +287,8 @@ final class TrainCommand implements Callable<Integer> {
         log.replayInto(curves);
 
         err.printf(Locale.ROOT, "policy: %s%nreference: %s%nloss: %s, %s log-probs%ndata: %d pairs, %d steps of %d pair(s) x %d%n",
-                start.config, reference.describe(), loss, average ? "per-token average" : "summed",
+                loraConfig == null ? start.config : start.config + ", frozen, with " + loraConfig + " ("
+                        + policy.adapters().weights.all.size() + " trainable parameters)", reference.describe(), loss, average ? "per-token average" : "summed",
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         StepMetrics[] last = new StepMetrics[1];
@@ -280,7 +310,8 @@ final class TrainCommand implements Callable<Integer> {
                     progress.println(TrainingProgress.line(m));
                 }
                 if (end || n == endStep || (saveEvery > 0 && n % saveEvery == 0)) {
-                    TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
+                    if (loraConfig != null) TrainingCheckpoint.saveAdapter(out, policy.adapters().weights, model.toString(), tok, opt, n, settings);
+                    else TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
                     lastSaved[0] = n;
                 }
             });
@@ -294,6 +325,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " (--stop-after); the same command with --resume finishes the run");
         }
         curves.write(out);
+        if (lora.mergeTo != null && endStep == trainer.totalSteps()) {
+            Gpt2Params merged = LoraMerge.merged(start, policy.adapters().weights);
+            jdpo.io.AtomicFiles.replaceDirectory(lora.mergeTo, tmp -> {
+                jdpo.gpt2.Gpt2Checkpoint.writeInto(tmp, merged);
+                tok.save(tmp);
+            });
+            err.println("saved " + lora.mergeTo + " (the adapter merged into " + model + ")");
+        }
         if (json && last[0] != null) outW.println(last[0].toJson());
         err.println("saved " + out);
         err.flush();
@@ -331,6 +370,7 @@ final class TrainCommand implements Callable<Integer> {
         o.addProperty("warmup_steps", warmupSteps);
         o.addProperty("beta", dpo.beta);
         o.addProperty("loss", dpo.lossType().trlName());
+        if (lora.enabled()) o.addProperty("lora", lora.config().toString());
         return o;
     }
 
@@ -375,6 +415,14 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (metrics != null) checkMetrics(resuming);
+        if (lora.mergeTo != null) {
+            if (Files.exists(lora.mergeTo) && !isEmptyDir(lora.mergeTo)) {
+                throw new BadInputException(lora.mergeTo + ": already exists and is not empty; --merge-lora writes a new model directory");
+            }
+            if (Files.exists(lora.mergeTo) && Files.exists(out) && Files.isSameFile(lora.mergeTo, out)) {
+                throw new BadInputException(lora.mergeTo + ": --merge-lora is the --out directory; choose another");
+            }
+        }
         return resuming;
     }
 
@@ -399,7 +447,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException(out + ": the checkpoint was trained with --optimizer " + was + "; resume it with the same optimizer");
         }
         int steps = jdpo.io.Json.requireInt(saved.state, "optimizer_steps", stateFile);
-        var params = policy.params.named();
+        var params = new java.util.LinkedHashMap<String, jdpo.tensor.Tensor>();
+        for (var p : policy.parameters()) params.put(p.name, p.value);
         for (var e : saved.optimizerState.entrySet()) {
             // State tensors are named <kind>.<parameter> and shaped like their parameter.
             jdpo.tensor.Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));

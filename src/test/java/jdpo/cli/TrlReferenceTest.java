@@ -98,7 +98,7 @@ class TrlReferenceTest {
     }
 
     /** Every metric TRL logged is in jdpo's line, within {@code 1e-4 * max(1, |value|)}. */
-    private static void assertSameMetrics(String when, JsonObject want, JsonObject got) {
+    static void assertSameMetrics(String when, JsonObject want, JsonObject got) {
         for (String name : want.keySet()) {
             assertTrue(got.has(name), when + ": jdpo logs no " + name);
             double w = want.get(name).getAsDouble(), g = got.get(name).getAsDouble();

@@ -71,6 +71,31 @@ class LoraReferenceTest {
         checkLogps("merged trl-trained", Gpt2.frozen(LoraMerge.merged(base, trained), K), fixture.getAsJsonArray("trained_logps"), 1e-5);
     }
 
+    @Test
+    void peftLoadsJdposAdapterToTheLogProbsJdpoGivesWithIt() {
+        LoraWeights jdpo = PeftAdapter.read(DIR.resolve("jdpo-random"), base.config);
+        checkLogps("jdpo-random", Gpt2.withAdapters(base, new LoraLayers(jdpo, false), K),
+                fixture.getAsJsonObject("peft_loads_jdpo").getAsJsonArray("logps"), 1e-5);
+    }
+
+    @Test
+    void jdpoLoadsPeftsTrainedAdapterToTheLogProbsPeftGaveWithIt() {
+        LoraWeights trained = PeftAdapter.read(DIR.resolve("trl-trained"), base.config);
+        checkLogps("trl-trained", Gpt2.withAdapters(base, new LoraLayers(trained, false), K), fixture.getAsJsonArray("trained_logps"), 1e-5);
+    }
+
+    @Test
+    void theMergedModelGivesTheAdapterModelsLogProbsWithin1e5() {
+        for (String name : new String[] {"trl-trained", "jdpo-random"}) {
+            LoraWeights w = PeftAdapter.read(DIR.resolve(name), base.config);
+            Gpt2 adapted = Gpt2.withAdapters(base, new LoraLayers(w, false), K), merged = Gpt2.frozen(LoraMerge.merged(base, w), K);
+            for (int[] ids : texts) {
+                double a = summedLogps(adapted, ids), m = summedLogps(merged, ids);
+                assertEquals(a, m, 1e-5 * Math.abs(a), name);
+            }
+        }
+    }
+
     /** Summed log-probs within {@code rtol} relative of the recorded ones, and not the base model's. */
     static void checkLogps(String what, Gpt2 model, JsonArray expected, double rtol) {
         JsonArray baseLogps = fixture.getAsJsonArray("base_logps");
