@@ -57,6 +57,9 @@ final class ScoreCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterOption adapter = new AdapterOption();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -66,12 +69,15 @@ final class ScoreCommand implements Callable<Integer> {
         if (batchSize < 1) throw new jdpo.io.BadInputException("--batch-size must be at least 1, got " + batchSize);
         Kernels kernels = runtime.create();
         try {
-            Gpt2Params policyParams = ModelLoader.params(model, err);
+            Gpt2Params base = ModelLoader.params(model, err);
+            // With --adapter the default reference is the base model, as in LoRA training.
+            Gpt2Params policyParams = adapter.dir == null ? base
+                    : jdpo.lora.LoraMerge.merged(base, jdpo.lora.PeftAdapter.read(adapter.dir, base.config));
             Tokenizer tok = ModelLoader.tokenizer(model, policyParams);
             boolean average = dpo.averageLogps || dpo.lossType().averagesLogps();
             Reference ref = dpo.referenceFree ? Reference.NONE
-                    : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : policyParams,
-                    kernels, average, dpo.refModel != null ? dpo.refModel.toString() : "the policy itself");
+                    : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : base, kernels, average,
+                    dpo.refModel != null ? dpo.refModel.toString() : adapter.dir != null ? model + " without the adapter" : "the policy itself");
             DpoStep step = new DpoStep(Gpt2.frozen(policyParams, kernels), ref, dpo.loss(), average, null);
             PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions);
             List<PreferencePair> pairs = PreferenceData.read(data);

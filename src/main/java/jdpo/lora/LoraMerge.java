@@ -14,7 +14,11 @@ public final class LoraMerge {
 
     /** A new parameter block: {@code base} with {@code adapter} folded in; base is not changed. */
     public static Gpt2Params merged(Gpt2Params base, LoraWeights adapter) {
-        Gpt2Params p = base.copy();
+        return mergeInto(base.copy(), adapter);
+    }
+
+    /** Folds {@code adapter} into {@code p} itself (no second copy of the weights); returns p. */
+    public static Gpt2Params mergeInto(Gpt2Params p, LoraWeights adapter) {
         float s = adapter.config.scale();
         for (int l = 0; l < p.h.length; l++) {
             for (Conv1dModule m : Conv1dModule.values()) {
