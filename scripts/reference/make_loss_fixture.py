@@ -48,7 +48,7 @@ def loss_of(kind, pc, pr, rc, rr, beta, ls, reference_free):
 KINDS = ["sigmoid", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "sppo_hard", "apo_zero", "apo_down"]
 # (pc, pr, rc, rr, beta, label smoothing, reference-free)
 POINTS = [
-    (-10.0, -12.0, -11.0, -11.5, 0.1, 0.0, False),   # z = 1.5, the golden point of DESIGN.md
+    (-10.0, -12.0, -11.0, -11.5, 0.1, 0.0, False),   # z = 1.5, the worked example of docs/ARCHITECTURE.md
     (-10.0, -12.0, -11.0, -11.5, 0.1, 0.1, False),
     (-35.25, -20.5, -33.0, -24.75, 0.5, 0.2, False),  # z = -6.5
     (-3.0, -7.5, -9.0, -2.0, 2.0, 0.05, True),

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * The seed's walkthrough of one DPO loss, with real numbers: each response token by token under
+ * One DPO loss walked through with real numbers (the demo's "one pair by the numbers"): each response token by token under
  * the policy and the reference, the two log-ratios, their difference, times beta, the sigmoid,
  * the loss.
  */

@@ -2,35 +2,160 @@ package jdpo.dpo;
 
 import jdpo.gpt2.Gpt2;
 import jdpo.tensor.Parallel;
-import jdpo.tensor.Tensor;
+
+import java.util.Arrays;
 
 /**
- * One DPO forward and backward over a batch, in the order of the data flow:
+ * One DPO forward and backward over a batch of B pairs, as five calls in the order the data
+ * flows ({@link #run}):
  *
  * <pre>
- *   policy forward over 2B rows           -> logits [2B, T, V]
- *   sequence log-probs                    -> pi_c [B], pi_r [B]
- *   reference log-probs                   -> ref_c [B], ref_r [B]
- *   loss(pi_c, pi_r, ref_c, ref_r)        -> mean loss, dLoss/dpi_c, dLoss/dpi_r
- *   d/dlogits, then the policy's backward -> parameter gradients (accumulated)
+ *   1. policyLogps     policy forward over the 2B rows          -> log pi(y_w|x), log pi(y_l|x)          [B] each
+ *   2. referenceLogps  the frozen reference, same rows           -> log pi_ref(y_w|x), log pi_ref(y_l|x)  [B] each
+ *   3. loss            DpoLoss of the four (plus RPO's NLL term) -> mean loss, dLoss/dlog pi(y_w|x), dLoss/dlog pi(y_l|x)
+ *   4. metrics         what TRL logs about the policy's logits   -> logits/chosen, logits/rejected, entropy, token accuracy
+ *   5. backward        dLoss/dlogits [2B, T, V], then the policy's backward -> parameter gradients (accumulated)
  * </pre>
+ *
+ * The chosen responses y_w fill rows 0..B-1 of the batch and the rejected y_l rows B..2B-1
+ * ({@link PreferenceBatch}).
  */
 public final class DpoStep {
     private final Gpt2 policy;
     private final Reference reference;
-    private final DpoLoss loss;
+    private final DpoLoss dpoLoss;
     private final RpoTerm rpo;
     private final SequenceLogProbs logps;
-    private Timings timings;
 
-    /** Seconds spent in each phase, summed over the batches run while attached (for benchmarks). */
-    public static final class Timings {
-        public double policyForward, referenceForward, loss, backward;
+    /**
+     * @param averageLogps use per-token mean log-probs instead of sums (IPO's convention)
+     * @param rpo          the NLL term on chosen responses, or null
+     */
+    public DpoStep(Gpt2 policy, Reference reference, DpoLoss dpoLoss, boolean averageLogps, RpoTerm rpo) {
+        this.policy = policy;
+        this.reference = reference;
+        this.dpoLoss = dpoLoss;
+        this.rpo = rpo != null && rpo.alpha() > 0 ? rpo : null;
+        this.logps = new SequenceLogProbs(averageLogps);
     }
 
-    /** Records the time of each phase into {@code t} from now on (null stops recording). */
-    public void recordTimings(Timings t) {
-        this.timings = t;
+    /**
+     * Runs the batch. With {@code backward}, adds {@code gradScale} times the gradient of the mean
+     * loss to the policy's parameter gradients (gradScale = 1 / accumulation steps).
+     */
+    public Result run(PreferenceBatch batch, int[] pairIds, boolean backward, double gradScale) {
+        PairLogps policyLogps = policyLogps(batch);
+        PairLogps referenceLogps = referenceLogps(batch, pairIds);
+        StepLoss loss = loss(batch, policyLogps, referenceLogps);
+        LogitMetrics metrics = metrics(batch);
+        if (backward) backward(batch, loss, gradScale);
+        return new Result(loss, metrics, batch.realTokens());
+    }
+
+    /** Step 1: the policy's forward over all 2B rows, then each row's log-prob (sum, or mean when averaging). */
+    PairLogps policyLogps(PreferenceBatch batch) {
+        policy.forward(batch.ids, batch.rows, batch.T);
+        return PairLogps.ofRows(logps.forward(parallel(), policy.logits(), batch.targets, batch.rows, batch.T));
+    }
+
+    /** Step 2: the reference's log-probs of the same rows; it never trains. */
+    PairLogps referenceLogps(PreferenceBatch batch, int[] pairIds) {
+        return PairLogps.ofRows(reference.logps(batch, pairIds));
+    }
+
+    /**
+     * Step 3: the mean DPO loss over the pairs and its gradient with respect to the policy's
+     * log-probs, plus RPO's NLL term when there is one. TRL logs rewards and log-probs of sums
+     * even when the loss reads per-token means, so then the rewards are computed once more from
+     * the sums.
+     */
+    StepLoss loss(PreferenceBatch batch, PairLogps policyLogps, PairLogps referenceLogps) {
+        BatchLoss lossOfWhatWasRead = dpoLoss.batch(policyLogps.chosen, policyLogps.rejected,
+                referenceLogps.chosen, referenceLogps.rejected);
+        RpoTerm.Nll nll = rpo == null ? RpoTerm.Nll.NONE : rpo.of(logps.tokenLogps(), batch);
+        if (!logps.average()) {
+            return new StepLoss(lossOfWhatWasRead, lossOfWhatWasRead, policyLogps, referenceLogps, nll);
+        }
+        PairLogps policySums = policyLogps.summed(batch), referenceSums = referenceLogps.summed(batch);
+        BatchLoss rewardsOfSums = dpoLoss.batch(policySums.chosen, policySums.rejected, referenceSums.chosen, referenceSums.rejected);
+        return new StepLoss(lossOfWhatWasRead, rewardsOfSums, policySums, referenceSums, nll);
+    }
+
+    /** Step 4: TRL's logits/*, entropy and mean_token_accuracy, from the policy's logits of step 1. */
+    LogitMetrics metrics(PreferenceBatch batch) {
+        return LogitMetrics.of(parallel(), policy.logits(), batch);
+    }
+
+    /**
+     * Step 5: every scored token of a row gets its row's dLoss/dlog pi (and RPO's per-token
+     * gradient on the chosen rows); {@link SequenceLogProbs#backward} turns that into dLoss/dlogits
+     * and the policy's backward into parameter gradients, added to those already there.
+     */
+    void backward(PreferenceBatch batch, StepLoss loss, double gradScale) {
+        int B = batch.pairs;
+        double[] dRowLogps = new double[batch.rows];
+        double[] dEachToken = rpo == null ? null : new double[batch.rows];
+        for (int i = 0; i < B; i++) {
+            dRowLogps[i] = gradScale * loss.dpo.gradPolicyChosen()[i];
+            dRowLogps[B + i] = gradScale * loss.dpo.gradPolicyRejected()[i];
+            if (dEachToken != null) dEachToken[i] = gradScale * loss.nll.tokenGradient();
+        }
+        logps.backward(parallel(), policy.logitsGrad(), policy.logits(), batch.targets, dRowLogps, dEachToken,
+                batch.rows, batch.T);
+        policy.backward();
+    }
+
+    private Parallel parallel() {
+        return policy.kernels().parallel();
+    }
+
+    /** Log-probs of B pairs: {@code chosen[i]} of row i, {@code rejected[i]} of row B + i. */
+    static final class PairLogps {
+        final double[] chosen, rejected;
+
+        private PairLogps(double[] chosen, double[] rejected) {
+            this.chosen = chosen;
+            this.rejected = rejected;
+        }
+
+        /** Splits {@code [2B]} row log-probs into the chosen half and the rejected half. */
+        static PairLogps ofRows(double[] rows) {
+            int B = rows.length / 2;
+            return new PairLogps(Arrays.copyOfRange(rows, 0, B), Arrays.copyOfRange(rows, B, 2 * B));
+        }
+
+        /** Per-token means back to sums: mean times the row's scored-token count. */
+        PairLogps summed(PreferenceBatch batch) {
+            double[] c = new double[chosen.length], r = new double[rejected.length];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = chosen[i] * batch.responseTokens[i];
+                r[i] = rejected[i] * batch.responseTokens[batch.pairs + i];
+            }
+            return new PairLogps(c, r);
+        }
+    }
+
+    /**
+     * What step 3 gives: the DPO loss of what it read ({@code dpo}, whose gradient step 5
+     * propagates), the rewards of the summed log-probs, those sums, and the RPO term.
+     */
+    static final class StepLoss {
+        final BatchLoss dpo, rewards;
+        final PairLogps policySums, referenceSums;
+        final RpoTerm.Nll nll;
+
+        StepLoss(BatchLoss dpo, BatchLoss rewards, PairLogps policySums, PairLogps referenceSums, RpoTerm.Nll nll) {
+            this.dpo = dpo;
+            this.rewards = rewards;
+            this.policySums = policySums;
+            this.referenceSums = referenceSums;
+            this.nll = nll;
+        }
+
+        /** The loss the gradient is of: DPO's mean over the pairs plus the NLL term. */
+        double total() {
+            return dpo.loss() + nll.loss();
+        }
     }
 
     /**
@@ -55,190 +180,22 @@ public final class DpoStep {
         public final double entropy;
         /** Fraction of the chosen responses' tokens that are the policy's most likely next token. */
         public final double chosenTokenAccuracy;
+        /** Prompt and response tokens in the batch, padding excluded. */
         public final int tokens;
 
-        Result(BatchLoss loss, BatchLoss rewards, double totalLoss, double[] pc, double[] pr, double[] rc, double[] rr,
-               double meanChosenLogits, double meanRejectedLogits, double entropy, double chosenTokenAccuracy, int tokens) {
-            this.loss = loss;
-            this.rewards = rewards;
-            this.totalLoss = totalLoss;
-            this.policyChosenLogps = pc;
-            this.policyRejectedLogps = pr;
-            this.refChosenLogps = rc;
-            this.refRejectedLogps = rr;
-            this.meanChosenLogits = meanChosenLogits;
-            this.meanRejectedLogits = meanRejectedLogits;
-            this.entropy = entropy;
-            this.chosenTokenAccuracy = chosenTokenAccuracy;
+        Result(StepLoss loss, LogitMetrics metrics, int tokens) {
+            this.loss = loss.dpo;
+            this.rewards = loss.rewards;
+            this.totalLoss = loss.total();
+            this.policyChosenLogps = loss.policySums.chosen;
+            this.policyRejectedLogps = loss.policySums.rejected;
+            this.refChosenLogps = loss.referenceSums.chosen;
+            this.refRejectedLogps = loss.referenceSums.rejected;
+            this.meanChosenLogits = metrics.meanChosenLogit();
+            this.meanRejectedLogits = metrics.meanRejectedLogit();
+            this.entropy = metrics.meanEntropy();
+            this.chosenTokenAccuracy = metrics.chosenTokenAccuracy();
             this.tokens = tokens;
-        }
-    }
-
-    /**
-     * @param averageLogps use per-token mean log-probs instead of sums (IPO's convention)
-     * @param rpo          the NLL term on chosen responses, or null
-     */
-    public DpoStep(Gpt2 policy, Reference reference, DpoLoss loss, boolean averageLogps, RpoTerm rpo) {
-        this.policy = policy;
-        this.reference = reference;
-        this.loss = loss;
-        this.rpo = rpo != null && rpo.alpha() > 0 ? rpo : null;
-        this.logps = new SequenceLogProbs(averageLogps);
-    }
-
-    public DpoLoss loss() {
-        return loss;
-    }
-
-    /**
-     * Runs the batch. With {@code backward}, adds {@code gradScale} times the gradient of the mean
-     * loss to the policy's parameter gradients (gradScale = 1 / accumulation steps).
-     */
-    public Result run(PreferenceBatch batch, int[] pairIds, boolean backward, double gradScale) {
-        int B = batch.pairs, rows = batch.rows, T = batch.T;
-        Parallel par = policy.kernels().parallel();
-
-        long t0 = System.nanoTime();
-        Tensor logits = policy.forward(batch.ids, rows, T);
-        double[] pi = logps.forward(par, logits, batch.targets, rows, T);
-        long t1 = System.nanoTime();
-        double[] ref = reference.logps(batch, pairIds);
-        long t2 = System.nanoTime();
-
-        double[] pc = slice(pi, 0, B), pr = slice(pi, B, 2 * B);
-        double[] rc = slice(ref, 0, B), rr = slice(ref, B, 2 * B);
-        BatchLoss bl = loss.batch(pc, pr, rc, rr);
-        BatchLoss rewards = bl;
-        if (logps.average()) {
-            // The loss read per-token means; what is logged are sums, as TRL logs them.
-            pc = summed(pc, batch, 0);
-            pr = summed(pr, batch, B);
-            rc = summed(rc, batch, 0);
-            rr = summed(rr, batch, B);
-            rewards = loss.batch(pc, pr, rc, rr);
-        }
-
-        double total = bl.loss();
-        double rpoTokenGrad = 0;
-        int chosenTokens = 0;
-        if (rpo != null) {
-            double sumChosen = 0;
-            float[] tok = logps.tokenLogps();
-            for (int r = 0; r < B; r++) {
-                for (int t = 0; t < T; t++) {
-                    if (batch.targets[r * T + t] >= 0) {
-                        sumChosen += tok[r * T + t];
-                        chosenTokens++;
-                    }
-                }
-            }
-            total += rpo.loss(sumChosen, chosenTokens);
-            rpoTokenGrad = rpo.tokenGradient(chosenTokens);
-        }
-
-        LogitStats stats = LogitStats.of(par, logits, batch);
-        double meanC = stats.meanLogit(0, B), meanR = stats.meanLogit(B, rows);
-        double entropy = stats.meanEntropy(0, rows), accuracy = stats.accuracy(0, B);
-        long t3 = System.nanoTime();
-        if (backward) {
-            double[] dRow = new double[rows];
-            double[] dToken = rpo == null ? null : new double[rows];
-            for (int i = 0; i < B; i++) {
-                dRow[i] = gradScale * bl.gradPolicyChosen()[i];
-                dRow[B + i] = gradScale * bl.gradPolicyRejected()[i];
-                if (dToken != null) dToken[i] = gradScale * rpoTokenGrad;
-            }
-            logps.backward(par, policy.logitsGrad(), logits, batch.targets, dRow, dToken, rows, T);
-            policy.backward();
-        }
-        if (timings != null) {
-            timings.policyForward += (t1 - t0) / 1e9;
-            timings.referenceForward += (t2 - t1) / 1e9;
-            timings.loss += (t3 - t2) / 1e9;
-            timings.backward += (System.nanoTime() - t3) / 1e9;
-        }
-        return new Result(bl, rewards, total, pc, pr, rc, rr, meanC, meanR, entropy, accuracy, batch.realTokens());
-    }
-
-    /** Per-token means back to sums: row {@code firstRow + i} has {@code responseTokens} scored tokens. */
-    private static double[] summed(double[] means, PreferenceBatch batch, int firstRow) {
-        double[] sums = new double[means.length];
-        for (int i = 0; i < means.length; i++) sums[i] = means[i] * batch.responseTokens[firstRow + i];
-        return sums;
-    }
-
-    private static double[] slice(double[] a, int from, int to) {
-        return java.util.Arrays.copyOfRange(a, from, to);
-    }
-
-    /**
-     * What TRL logs about the logits at the scored positions, summed per row in one pass over
-     * them: the logits' sum over the vocabulary, the entropy of softmax(logits)
-     * ({@code H = logsumexp(z) - sum_v softmax(z)_v z_v}), and whether the target is the
-     * arg-max (the first, on ties). Rows are split over the threads and their sums added in row
-     * order, so no thread count changes a bit.
-     */
-    private record LogitStats(int V, double[] logitSums, double[] entropySums, int[] correct, int[] positions) {
-
-        static LogitStats of(Parallel par, Tensor logits, PreferenceBatch batch) {
-            int rows = batch.rows, T = batch.T, V = logits.dim(-1);
-            float[] z = logits.data;
-            LogitStats s = new LogitStats(V, new double[rows], new double[rows], new int[rows], new int[rows]);
-            par.forRange(rows, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    for (int t = 0; t < T; t++) {
-                        int target = batch.targets[r * T + t];
-                        if (target < 0) continue;
-                        int base = logits.offset + (r * T + t) * V, best = 0;
-                        double sum = 0;
-                        for (int v = 0; v < V; v++) {
-                            sum += z[base + v];
-                            if (z[base + v] > z[base + best]) best = v;
-                        }
-                        double max = z[base + best], partition = 0, weighted = 0;
-                        for (int v = 0; v < V; v++) {
-                            double e = Math.exp(z[base + v] - max);
-                            partition += e;
-                            weighted += e * (z[base + v] - max);
-                        }
-                        s.logitSums[r] += sum;
-                        s.entropySums[r] += Math.log(partition) - weighted / partition;
-                        if (best == target) s.correct[r]++;
-                        s.positions[r]++;
-                    }
-                }
-            });
-            return s;
-        }
-
-        /** TRL's logits/chosen and logits/rejected: the mean logit over the scored positions of rows [from, to) and the vocabulary. */
-        double meanLogit(int from, int to) {
-            long n = (long) count(positions, from, to) * V;
-            return n == 0 ? 0 : sum(logitSums, from, to) / n;
-        }
-
-        /** TRL's entropy: the mean entropy over the scored positions of rows [from, to). */
-        double meanEntropy(int from, int to) {
-            int n = count(positions, from, to);
-            return n == 0 ? 0 : sum(entropySums, from, to) / n;
-        }
-
-        /** TRL's mean_token_accuracy: the fraction of the scored positions of rows [from, to) whose target is the arg-max. */
-        double accuracy(int from, int to) {
-            int n = count(positions, from, to);
-            return n == 0 ? 0 : (double) count(correct, from, to) / n;
-        }
-
-        private static double sum(double[] a, int from, int to) {
-            double s = 0;
-            for (int i = from; i < to; i++) s += a[i];
-            return s;
-        }
-
-        private static int count(int[] a, int from, int to) {
-            int s = 0;
-            for (int i = from; i < to; i++) s += a[i];
-            return s;
         }
     }
 }

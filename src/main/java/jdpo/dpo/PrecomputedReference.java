@@ -22,10 +22,10 @@ public final class PrecomputedReference implements Reference {
             PreferenceBatch batch = new PreferenceBatch(pairs.subList(from, to), padId);
             int[] ids = new int[to - from];
             for (int i = 0; i < ids.length; i++) ids[i] = from + i;
-            double[] lp = model.logps(batch, ids);
+            double[] rowLogps = model.logps(batch, ids);
             for (int i = 0; i < ids.length; i++) {
-                chosen[from + i] = lp[i];
-                rejected[from + i] = lp[batch.pairs + i];
+                chosen[from + i] = rowLogps[i];
+                rejected[from + i] = rowLogps[batch.pairs + i];
             }
             if (progress != null) progress.accept(to);
         }
@@ -40,16 +40,6 @@ public final class PrecomputedReference implements Reference {
             out[batch.pairs + i] = rejected[pairIds[i]];
         }
         return out;
-    }
-
-    /** Reference log-probs of pair {@code i}'s chosen response. */
-    public double chosen(int i) {
-        return chosen[i];
-    }
-
-    /** Reference log-probs of pair {@code i}'s rejected response. */
-    public double rejected(int i) {
-        return rejected[i];
     }
 
     @Override

@@ -1,5 +1,6 @@
 package jdpo.dpo;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -43,8 +44,8 @@ public final class PreferenceBatch {
         targets = new int[rows * T];
         responseTokens = new int[rows];
         rowLengths = new int[rows];
-        java.util.Arrays.fill(ids, padId);
-        java.util.Arrays.fill(targets, -1);
+        Arrays.fill(ids, padId);
+        Arrays.fill(targets, -1);
         for (int i = 0; i < pairs; i++) {
             EncodedPair p = batch.get(i);
             fillRow(i, p.promptIds, p.chosenIds);

@@ -7,9 +7,12 @@ import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
 
+import java.util.Arrays;
+
 /**
- * The seed's "process in detail": log P(y_j | x, y_1..y_{j-1}) for each token of a response,
- * from one forward pass over {@code ids(prompt) ++ ids(response)}.
+ * A response scored token by token: log P(y_j | x, y_1..y_{j-1}) for each token y_j of the
+ * response given prompt x, from one forward pass over {@code ids(prompt) ++ ids(response)}; their
+ * sum is the sequence log-prob log P(y | x) that DPO compares (what {@code jdpo logprobs} prints).
  */
 public final class ResponseLogProbs {
     private ResponseLogProbs() {}
@@ -37,13 +40,13 @@ public final class ResponseLogProbs {
     public static Result compute(Gpt2Params params, Kernels kernels, Tokenizer tok, String prompt, String response, boolean eos) {
         int[] promptIds = tok.encode(prompt);
         if (promptIds.length == 0) promptIds = new int[] {tok.eosId()}; // nothing to predict from: start at <|endoftext|>
-        int[] resp = tok.encode(response);
+        int[] responseIds = tok.encode(response);
         if (eos) {
-            resp = java.util.Arrays.copyOf(resp, resp.length + 1);
-            resp[resp.length - 1] = tok.eosId();
+            responseIds = Arrays.copyOf(responseIds, responseIds.length + 1);
+            responseIds[responseIds.length - 1] = tok.eosId();
         }
-        if (resp.length == 0) throw new BadInputException("--response: the response is empty; nothing to score");
-        return compute(params, kernels, promptIds, resp);
+        if (responseIds.length == 0) throw new BadInputException("--response: the response is empty; nothing to score");
+        return compute(params, kernels, promptIds, responseIds);
     }
 
     public static Result compute(Gpt2Params params, Kernels kernels, int[] promptIds, int[] responseIds) {
@@ -56,7 +59,7 @@ public final class ResponseLogProbs {
         System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
         System.arraycopy(responseIds, 0, ids, promptIds.length, responseIds.length);
         int[] targets = new int[T];
-        java.util.Arrays.fill(targets, -1);
+        Arrays.fill(targets, -1);
         for (int j = 0; j < responseIds.length; j++) targets[promptIds.length + j - 1] = responseIds[j];
         for (int id : ids) {
             if (id >= params.config.vocabSize) {
@@ -64,10 +67,11 @@ public final class ResponseLogProbs {
             }
         }
         Tensor logits = Gpt2.frozen(params, kernels).forward(ids, 1, T);
-        SequenceLogProbs seq = new SequenceLogProbs(false);
-        seq.forward(kernels.parallel(), logits, targets, 1, T);
-        double[] lp = new double[responseIds.length];
-        for (int j = 0; j < responseIds.length; j++) lp[j] = seq.tokenLogps()[promptIds.length + j - 1];
-        return new Result(promptIds, responseIds, lp);
+        SequenceLogProbs sequence = new SequenceLogProbs(false);
+        sequence.forward(kernels.parallel(), logits, targets, 1, T);
+        double[] tokenLogps = new double[responseIds.length];
+        // Response token j is predicted at the position before it.
+        for (int j = 0; j < responseIds.length; j++) tokenLogps[j] = sequence.tokenLogps()[promptIds.length + j - 1];
+        return new Result(promptIds, responseIds, tokenLogps);
     }
 }

@@ -39,6 +39,34 @@ public final class RpoTerm {
         return -alpha / chosenTokens;
     }
 
+    /**
+     * The term over a batch: its value and its gradient with respect to each chosen-response
+     * token's log-prob. {@code tokenLogps [2B*T]} are the policy's per-token log-probs of the
+     * batch; the chosen responses are rows 0..B-1, their tokens the positions with a target.
+     */
+    public Nll of(float[] tokenLogps, PreferenceBatch batch) {
+        int T = batch.T;
+        double sumChosenTokenLogps = 0;
+        int chosenTokens = 0;
+        for (int r = 0; r < batch.pairs; r++) {
+            for (int t = 0; t < T; t++) {
+                if (batch.targets[r * T + t] >= 0) {
+                    sumChosenTokenLogps += tokenLogps[r * T + t];
+                    chosenTokens++;
+                }
+            }
+        }
+        return new Nll(loss(sumChosenTokenLogps, chosenTokens), tokenGradient(chosenTokens));
+    }
+
+    /**
+     * The term's value over a batch and {@code d term / d log p(token)} for each chosen-response token.
+     */
+    public record Nll(double loss, double tokenGradient) {
+        /** No RPO term: adds nothing. */
+        public static final Nll NONE = new Nll(0, 0);
+    }
+
     private static void requireTokens(long n) {
         if (n <= 0) throw new IllegalArgumentException("the NLL term needs at least one chosen-response token, got " + n);
     }

@@ -4,6 +4,8 @@ import jdpo.nn.TokenLogProbs;
 import jdpo.tensor.Parallel;
 import jdpo.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * log P(y | x) of each row's response: the sum over response tokens (eos included) of
  * log softmax(logits[t-1])[y_t], which is the log of the product P(y_1|x) P(y_2|x,y_1) ...
@@ -61,10 +63,13 @@ public final class SequenceLogProbs {
     public void backward(Parallel par, Tensor dlogits, Tensor logits, int[] targets, double[] dRowLogps,
                          double[] dEachToken, int rows, int T) {
         ensure(rows * T);
-        java.util.Arrays.fill(dTokenLogps, 0f);
+        Arrays.fill(dTokenLogps, 0f);
         for (int r = 0; r < rows; r++) {
             int n = 0;
             for (int t = 0; t < T; t++) if (targets[r * T + t] >= 0) n++;
+            // In the forward this was: out[r] = sum over scored t of tokenLogps[r, t] (divided by n
+            // when averaging); so now each scored token gets dTokenLogps[r, t] = dRowLogps[r] (/ n),
+            // plus the per-token term's own gradient.
             double g = (average && n > 0 ? dRowLogps[r] / n : dRowLogps[r]) + (dEachToken == null ? 0 : dEachToken[r]);
             for (int t = 0; t < T; t++) {
                 if (targets[r * T + t] >= 0) dTokenLogps[r * T + t] = (float) g;

@@ -60,19 +60,19 @@ public final class StepBenchmark {
         PreferenceBatch b = new PreferenceBatch(batch, c.eosTokenId);
         int[] ids = new int[pairs];
         for (int i = 0; i < pairs; i++) ids[i] = i;
-        List<Parameter> ps = policy.parameters();
-        DpoStep.Timings t = new DpoStep.Timings();
+        List<Parameter> trainable = policy.parameters();
+        PhaseTimes t = new PhaseTimes();
         double optimizer = 0, total = 0;
         for (int s = 0; s < warmup + timed; s++) {
             boolean measured = s >= warmup;
             progress.accept((measured ? "timed step " + (s - warmup + 1) + "/" + timed : "warm-up step " + (s + 1) + "/" + warmup));
-            step.recordTimings(measured ? t : null);
             long t0 = System.nanoTime();
             policy.zeroGrad();
-            step.run(b, ids, true, 1.0);
-            GradClip.clip(ps, 1.0);
+            if (measured) t.run(step, b, ids);
+            else step.run(b, ids, true, 1.0);
+            GradClip.clip(trainable, 1.0);
             long t1 = System.nanoTime();
-            adamw.step(ps, 1e-6);
+            adamw.step(trainable, 1e-6);
             long t2 = System.nanoTime();
             if (measured) {
                 optimizer += (t2 - t1) / 1e9;
@@ -82,6 +82,31 @@ public final class StepBenchmark {
         return new Result(configName, pairs, seqLen, kernels.name(), kernels.parallel().threads(), total / timed,
                 t.policyForward / timed, t.referenceForward / timed, t.loss / timed, t.backward / timed, optimizer / timed,
                 2.0 * pairs * seqLen * timed / total);
+    }
+
+    /**
+     * The five calls of {@link DpoStep#run} with a clock read between them; the seconds of each
+     * phase are summed over the steps run. The loss phase holds the metrics too.
+     */
+    static final class PhaseTimes {
+        double policyForward, referenceForward, loss, backward;
+
+        void run(DpoStep step, PreferenceBatch batch, int[] pairIds) {
+            long t0 = System.nanoTime();
+            DpoStep.PairLogps policyLogps = step.policyLogps(batch);
+            long t1 = System.nanoTime();
+            DpoStep.PairLogps referenceLogps = step.referenceLogps(batch, pairIds);
+            long t2 = System.nanoTime();
+            DpoStep.StepLoss stepLoss = step.loss(batch, policyLogps, referenceLogps);
+            step.metrics(batch);
+            long t3 = System.nanoTime();
+            step.backward(batch, stepLoss, 1.0);
+            long t4 = System.nanoTime();
+            policyForward += (t1 - t0) / 1e9;
+            referenceForward += (t2 - t1) / 1e9;
+            loss += (t3 - t2) / 1e9;
+            backward += (t4 - t3) / 1e9;
+        }
     }
 
     private static int[] randomIds(Rng rng, int n, Gpt2Config c) {

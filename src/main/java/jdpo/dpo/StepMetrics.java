@@ -2,6 +2,7 @@ package jdpo.dpo;
 
 import com.google.gson.JsonObject;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,7 +35,7 @@ public final class StepMetrics {
     }
 
     public Map<String, Double> asMap() {
-        return java.util.Collections.unmodifiableMap(values);
+        return Collections.unmodifiableMap(values);
     }
 
     /** One JSON object; {@code step} is written as an integer. */
@@ -50,19 +51,20 @@ public final class StepMetrics {
 
     /** Sums of batch results, averaged over batches, for multi-batch steps and evaluations. */
     static final class Accumulator {
-        private double loss, rc, rr, acc, margin, pc, pr, lc, lr, entropy, tokenAccuracy;
+        private double loss, rewardsChosen, rewardsRejected, rewardsAccuracy, rewardsMargin;
+        private double logpsChosen, logpsRejected, logitsChosen, logitsRejected, entropy, tokenAccuracy;
         private int batches, tokens;
 
         void add(DpoStep.Result r) {
             loss += r.totalLoss;
-            rc += r.rewards.rewardsChosen();
-            rr += r.rewards.rewardsRejected();
-            acc += r.rewards.rewardsAccuracy();
-            margin += r.rewards.rewardsMargin();
-            pc += mean(r.policyChosenLogps);
-            pr += mean(r.policyRejectedLogps);
-            lc += r.meanChosenLogits;
-            lr += r.meanRejectedLogits;
+            rewardsChosen += r.rewards.rewardsChosen();
+            rewardsRejected += r.rewards.rewardsRejected();
+            rewardsAccuracy += r.rewards.rewardsAccuracy();
+            rewardsMargin += r.rewards.rewardsMargin();
+            logpsChosen += mean(r.policyChosenLogps);
+            logpsRejected += mean(r.policyRejectedLogps);
+            logitsChosen += r.meanChosenLogits;
+            logitsRejected += r.meanRejectedLogits;
             entropy += r.entropy;
             tokenAccuracy += r.chosenTokenAccuracy;
             tokens += r.tokens;
@@ -76,14 +78,14 @@ public final class StepMetrics {
         StepMetrics into(StepMetrics m, String prefix) {
             double n = Math.max(1, batches);
             return m.put(prefix + "loss", loss / n)
-                    .put(prefix + "rewards/chosen", rc / n)
-                    .put(prefix + "rewards/rejected", rr / n)
-                    .put(prefix + "rewards/accuracies", acc / n)
-                    .put(prefix + "rewards/margins", margin / n)
-                    .put(prefix + "logps/chosen", pc / n)
-                    .put(prefix + "logps/rejected", pr / n)
-                    .put(prefix + "logits/chosen", lc / n)
-                    .put(prefix + "logits/rejected", lr / n)
+                    .put(prefix + "rewards/chosen", rewardsChosen / n)
+                    .put(prefix + "rewards/rejected", rewardsRejected / n)
+                    .put(prefix + "rewards/accuracies", rewardsAccuracy / n)
+                    .put(prefix + "rewards/margins", rewardsMargin / n)
+                    .put(prefix + "logps/chosen", logpsChosen / n)
+                    .put(prefix + "logps/rejected", logpsRejected / n)
+                    .put(prefix + "logits/chosen", logitsChosen / n)
+                    .put(prefix + "logits/rejected", logitsRejected / n)
                     .put(prefix + "entropy", entropy / n)
                     .put(prefix + "mean_token_accuracy", tokenAccuracy / n);
         }

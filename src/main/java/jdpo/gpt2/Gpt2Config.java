@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
@@ -169,7 +170,7 @@ public final class Gpt2Config {
         o.addProperty("n_positions", nPositions);
         o.addProperty("n_ctx", nPositions);
         o.addProperty("vocab_size", vocabSize);
-        if (nInner == 4 * nEmbd) o.add("n_inner", com.google.gson.JsonNull.INSTANCE);
+        if (nInner == 4 * nEmbd) o.add("n_inner", JsonNull.INSTANCE);
         else o.addProperty("n_inner", nInner);
         o.addProperty("layer_norm_epsilon", layerNormEpsilon);
         o.addProperty("activation_function", activationFunction);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -189,7 +190,7 @@ public final class AtomicFiles {
     private static void syncTree(Path root) throws IOException {
         List<Path> all;
         try (Stream<Path> s = Files.walk(root)) {
-            all = s.sorted(Comparator.reverseOrder()).collect(java.util.stream.Collectors.toList());
+            all = s.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
         }
         for (Path p : all) {
             if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) sync(p);
@@ -201,7 +202,7 @@ public final class AtomicFiles {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
         List<Path> all;
         try (Stream<Path> s = Files.walk(root)) {
-            all = s.sorted(Comparator.reverseOrder()).collect(java.util.stream.Collectors.toList());
+            all = s.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
         }
         for (Path p : all) Files.deleteIfExists(p);
     }

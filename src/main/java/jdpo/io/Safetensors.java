@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -79,10 +80,10 @@ public final class Safetensors {
      *
      * @return the names that were read
      */
-    public static java.util.List<String> readInto(Path file, java.util.function.BiFunction<String, long[], Tensor> target) {
+    public static List<String> readInto(Path file, BiFunction<String, long[], Tensor> target) {
         try (FileChannel ch = open(file)) {
             SafetensorsHeader header = SafetensorsHeader.read(file, ch);
-            java.util.List<String> read = new java.util.ArrayList<>();
+            List<String> read = new ArrayList<>();
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (SafetensorsHeader.Entry e : header.entries) {
                 Tensor dst = target.apply(e.name, e.shape.clone());

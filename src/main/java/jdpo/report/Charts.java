@@ -8,7 +8,10 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +69,7 @@ public final class Charts {
     public static void save(Path png, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) throws IOException {
         // Through a stream: given a file name, XChart appends ".png" to names that lack it.
         AtomicFiles.write(png, tmp -> {
-            try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(tmp)) {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
                 BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG);
             }
         });
@@ -88,8 +91,8 @@ public final class Charts {
 
         public void add(double step, Map<String, Double> metrics) {
             for (Map.Entry<String, Double> e : metrics.entrySet()) {
-                steps.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(step);
-                values.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue());
+                steps.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(step);
+                values.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
             }
         }
 

@@ -46,67 +46,112 @@ public final class BpeTrainer {
             throw new IllegalArgumentException("vocabSize must be at least 257 (256 bytes + "
                     + Tokenizer.END_OF_TEXT + "), got " + vocabSize);
         }
-        Map<String, Integer> ids = new HashMap<>();
-        List<String> tokens = new ArrayList<>();
-        int[] byteId = new int[256];
-        for (int id = 0; id < 256; id++) {
-            int b = ByteAlphabet.byteAt(id);
-            byteId[b] = id;
-            tokens.add(String.valueOf(ByteAlphabet.charOf(b)));
-            ids.put(tokens.get(id), id);
-        }
-
-        Map<String, long[]> wordCounts = countPreTokens(corpus);
-        int nWords = wordCounts.size();
-        int[][] words = new int[nWords][];
-        long[] freq = new long[nWords];
-        int w = 0;
-        for (Map.Entry<String, long[]> e : wordCounts.entrySet()) {
-            byte[] bytes = e.getKey().getBytes(StandardCharsets.UTF_8);
-            words[w] = new int[bytes.length];
-            for (int i = 0; i < bytes.length; i++) words[w][i] = byteId[bytes[i] & 0xFF];
-            freq[w++] = e.getValue()[0];
-        }
-
+        Vocabulary vocab = new Vocabulary();
+        Words words = Words.of(countPreTokens(corpus), vocab.byteId);
         PairCounts pairs = new PairCounts();
-        for (w = 0; w < nWords; w++) pairs.add(words[w], freq[w], w, -1);
+        for (int w = 0; w < words.size(); w++) pairs.add(words.ids[w], words.freq[w], w, -1);
         PriorityQueue<Candidate> heap = new PriorityQueue<>(Candidate.ORDER);
         for (Pair p : pairs.all()) if (p.count > 0) heap.add(new Candidate(p, p.count));
 
-        List<int[]> rules = new ArrayList<>();
-        while (tokens.size() < vocabSize - 1 && !heap.isEmpty()) {
+        while (vocab.size() < vocabSize - 1 && !heap.isEmpty()) {
             Candidate c = heap.poll();
             Pair p = c.pair;
             if (p.count != c.count) { // stale: the count fell since this entry was pushed
                 if (p.count > 0) heap.add(new Candidate(p, p.count));
                 continue;
             }
-            String text = tokens.get(p.left) + tokens.get(p.right);
+            int merged = vocab.merge(p.left, p.right);
+            mergeEverywhere(p, merged, words, pairs);
+            for (Pair q : pairs.takeGrown()) heap.add(new Candidate(q, q.count));
+        }
+        return vocab.toTokenizer();
+    }
+
+    /**
+     * Replaces pair {@code p} by token {@code merged} in every word that holds it, taking the
+     * word's old pairs out of the counts and putting its new ones in.
+     */
+    private static void mergeEverywhere(Pair p, int merged, Words words, PairCounts pairs) {
+        for (int k = 0; k < p.nWords; k++) {
+            int v = p.words[k];
+            if (!contains(words.ids[v], p.left, p.right)) continue;
+            pairs.add(words.ids[v], -words.freq[v], v, -1);
+            words.ids[v] = mergeAll(words.ids[v], p.left, p.right, merged);
+            pairs.add(words.ids[v], words.freq[v], v, merged);
+        }
+        p.words = null; // every occurrence is merged; the list is never read again
+        p.nWords = 0;
+    }
+
+    /** The tokens learned so far (the 256 bytes first, then one per new merge) and the merge rules. */
+    private static final class Vocabulary {
+        final Map<String, Integer> ids = new HashMap<>();
+        final List<String> tokens = new ArrayList<>();
+        final List<int[]> rules = new ArrayList<>();
+        /** The token id of each byte value. */
+        final int[] byteId = new int[256];
+
+        Vocabulary() {
+            for (int id = 0; id < 256; id++) {
+                int b = ByteAlphabet.byteAt(id);
+                byteId[b] = id;
+                tokens.add(String.valueOf(ByteAlphabet.charOf(b)));
+                ids.put(tokens.get(id), id);
+            }
+        }
+
+        int size() {
+            return tokens.size();
+        }
+
+        /** Records the rule (left, right) -> merged and returns merged's id, new or existing. */
+        int merge(int left, int right) {
+            String text = tokens.get(left) + tokens.get(right);
             Integer existing = ids.get(text); // two merge paths can spell the same token
             int merged = existing != null ? existing : tokens.size();
             if (existing == null) {
                 tokens.add(text);
                 ids.put(text, merged);
             }
-            rules.add(new int[] {p.left, p.right, merged});
-            List<Pair> grown = new ArrayList<>();
-            for (int k = 0; k < p.nWords; k++) {
-                int v = p.words[k];
-                if (!contains(words[v], p.left, p.right)) continue;
-                pairs.add(words[v], -freq[v], v, -1);
-                words[v] = mergeAll(words[v], p.left, p.right, merged);
-                pairs.add(words[v], freq[v], v, merged);
-            }
-            for (Pair q : pairs.takeGrown()) heap.add(new Candidate(q, q.count));
-            p.words = null; // every occurrence is merged; the list is never read again
-            p.nWords = 0;
+            rules.add(new int[] {left, right, merged});
+            return merged;
         }
-        tokens.add(Tokenizer.END_OF_TEXT);
 
-        int[][] r = new int[3][rules.size()];
-        for (int k = 0; k < rules.size(); k++) for (int j = 0; j < 3; j++) r[j][k] = rules.get(k)[j];
-        return new Tokenizer(tokens.toArray(new String[0]), new Merges(r[0], r[1], r[2]),
-                "a vocabulary trained by BpeTrainer");
+        /** The vocabulary with {@value Tokenizer#END_OF_TEXT} last. */
+        Tokenizer toTokenizer() {
+            tokens.add(Tokenizer.END_OF_TEXT);
+            int[][] r = new int[3][rules.size()];
+            for (int k = 0; k < rules.size(); k++) for (int j = 0; j < 3; j++) r[j][k] = rules.get(k)[j];
+            return new Tokenizer(tokens.toArray(new String[0]), new Merges(r[0], r[1], r[2]),
+                    "a vocabulary trained by BpeTrainer");
+        }
+    }
+
+    /** The distinct pre-tokens as token ids (bytes at first, merged in place) and how often each occurs. */
+    private static final class Words {
+        final int[][] ids;
+        final long[] freq;
+
+        private Words(int n) {
+            ids = new int[n][];
+            freq = new long[n];
+        }
+
+        static Words of(Map<String, long[]> counts, int[] byteId) {
+            Words words = new Words(counts.size());
+            int w = 0;
+            for (Map.Entry<String, long[]> e : counts.entrySet()) {
+                byte[] bytes = e.getKey().getBytes(StandardCharsets.UTF_8);
+                words.ids[w] = new int[bytes.length];
+                for (int i = 0; i < bytes.length; i++) words.ids[w][i] = byteId[bytes[i] & 0xFF];
+                words.freq[w++] = e.getValue()[0];
+            }
+            return words;
+        }
+
+        int size() {
+            return ids.length;
+        }
     }
 
     /** Distinct pre-tokens with their counts (a long[1] box each, updated in place). */

@@ -1,6 +1,7 @@
 package jdpo.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * GPT-2's byte-to-character map ({@code bytes_to_unicode}): each of the 256 byte values gets one
@@ -24,7 +25,7 @@ final class ByteAlphabet {
     private static final int[] BYTE_AT = new int[256];
 
     static {
-        java.util.Arrays.fill(BYTE_OF_CHAR, -1);
+        Arrays.fill(BYTE_OF_CHAR, -1);
         int id = 0;
         for (int b = 0; b < 256; b++) {
             if (isPrintable(b)) {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DpoLossTest {
 
-    // The golden pair of DESIGN.md: z = (pi_c - pi_r) - (ref_c - ref_r) = 2 - 0.5 = 1.5.
+    // The worked example of docs/ARCHITECTURE.md: z = (pi_c - pi_r) - (ref_c - ref_r) = 2 - 0.5 = 1.5.
     private static final double PC = -10, PR = -12, RC = -11, RR = -11.5;
 
     @Test
