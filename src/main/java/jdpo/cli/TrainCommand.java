@@ -216,18 +216,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException(out + ": the checkpoint holds " + (saved.params == null ? "a LoRA adapter; resume it with the same --lora-* flags"
                     : "a whole model; resume it without --lora-r"));
         }
-        Gpt2 policy;
-        if (loraConfig != null) {
-            // LoRA: the base weights stay as loaded; only the adapter trains (PEFT's initialization, from --seed).
-            LoraWeights adapter = saved != null ? PeftAdapter.read(out, start.config)
-                    : new LoraWeights(start.config, loraConfig).initialize(new jdpo.tensor.Rng(seed));
-            if (!adapter.config.equals(loraConfig)) {
-                throw new BadInputException(out + ": the checkpoint's adapter is " + adapter.config + ", not " + loraConfig);
-            }
-            policy = Gpt2.withAdapters(start, new LoraLayers(adapter, true), kernels);
-        } else {
-            policy = Gpt2.trainable(policyParams, kernels);
-        }
+        // LoRA: the base weights stay as loaded and only the adapter trains.
+        LoraWeights adapter = loraConfig == null ? null : loraAdapter(loraConfig, saved != null, start);
+        Gpt2 policy = adapter != null ? Gpt2.withAdapters(start, new LoraLayers(adapter, true), kernels)
+                : Gpt2.trainable(policyParams, kernels);
 
         Reference reference;
         Reference evalReference;
@@ -288,7 +280,7 @@ final class TrainCommand implements Callable<Integer> {
 
         err.printf(Locale.ROOT, "policy: %s%nreference: %s%nloss: %s, %s log-probs%ndata: %d pairs, %d steps of %d pair(s) x %d%n",
                 loraConfig == null ? start.config : start.config + ", frozen, with " + loraConfig + " ("
-                        + policy.adapters().weights.all.size() + " trainable parameters)", reference.describe(), loss, average ? "per-token average" : "summed",
+                        + adapter.all.size() + " trainable parameters)", reference.describe(), loss, average ? "per-token average" : "summed",
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         StepMetrics[] last = new StepMetrics[1];
@@ -310,7 +302,7 @@ final class TrainCommand implements Callable<Integer> {
                     progress.println(TrainingProgress.line(m));
                 }
                 if (end || n == endStep || (saveEvery > 0 && n % saveEvery == 0)) {
-                    if (loraConfig != null) TrainingCheckpoint.saveAdapter(out, policy.adapters().weights, model.toString(), tok, opt, n, settings);
+                    if (adapter != null) TrainingCheckpoint.save(out, tmp -> PeftAdapter.writeInto(tmp, adapter, model.toString()), tok, opt, n, settings);
                     else TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
                     lastSaved[0] = n;
                 }
@@ -326,7 +318,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         curves.write(out);
         if (lora.mergeTo != null && endStep == trainer.totalSteps()) {
-            Gpt2Params merged = LoraMerge.merged(start, policy.adapters().weights);
+            Gpt2Params merged = LoraMerge.merged(start, adapter);
             jdpo.io.AtomicFiles.replaceDirectory(lora.mergeTo, tmp -> {
                 jdpo.gpt2.Gpt2Checkpoint.writeInto(tmp, merged);
                 tok.save(tmp);
@@ -437,6 +429,16 @@ final class TrainCommand implements Callable<Integer> {
         if (!resuming && Files.exists(metrics)) {
             throw new BadInputException(metrics + ": already exists; a new run writes a new --metrics file (or pass --resume)");
         }
+    }
+
+    /** A resumed run's adapter from --out, or a new one with PEFT's initialization drawn from --seed. */
+    private LoraWeights loraAdapter(LoraConfig config, boolean resuming, Gpt2Params base) {
+        if (!resuming) return new LoraWeights(base.config, config).initialize(new jdpo.tensor.Rng(seed));
+        LoraWeights adapter = PeftAdapter.read(out, base.config);
+        if (!adapter.config.equals(config)) {
+            throw new BadInputException(out + ": the checkpoint's adapter is " + adapter.config + ", not " + config);
+        }
+        return adapter;
     }
 
     /** Loads a checkpoint's optimizer state, refusing one of another optimizer or of other parameters. */

@@ -9,8 +9,6 @@ import jdpo.io.BadInputException;
 import jdpo.io.Json;
 import jdpo.io.IoConsumer;
 import jdpo.io.Safetensors;
-import jdpo.lora.LoraWeights;
-import jdpo.lora.PeftAdapter;
 import jdpo.optim.Optimizer;
 import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
@@ -29,7 +27,8 @@ import java.util.stream.Stream;
  * A training output directory: a Hugging Face model directory (config, weights, tokenizer) plus
  * what resuming needs: {@code optimizer.safetensors} (the optimizer's moments) and
  * {@code trainer_state.json} (the step and the settings). Under LoRA the model's files are the
- * adapter's instead, in PEFT's format ({@code adapter_config.json}, {@code adapter_model.safetensors}).
+ * adapter's instead, in PEFT's format ({@code adapter_config.json}, {@code adapter_model.safetensors},
+ * written by the caller).
  *
  * <p>Each save builds the whole directory aside and swaps it in ({@link AtomicFiles#replaceDirectory}),
  * so a crash at any moment leaves the whole previous checkpoint or the whole new one. Other files
@@ -41,11 +40,11 @@ public final class TrainingCheckpoint {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer_state.json";
     private static final Set<String> OWN = Set.of(Gpt2Checkpoint.CONFIG, Gpt2Checkpoint.WEIGHTS, OPTIMIZER, STATE,
-            "vocab.json", "merges.txt", PeftAdapter.CONFIG, PeftAdapter.WEIGHTS);
+            "vocab.json", "merges.txt", "adapter_config.json", "adapter_model.safetensors");
 
     /** What a resumed run starts from. */
     public static final class Saved {
-        /** The model's weights, or null when the checkpoint holds a LoRA adapter (read it with {@link PeftAdapter#read}). */
+        /** The model's weights, or null when the checkpoint holds none (a LoRA run's holds its adapter instead). */
         public final Gpt2Params params;
         public final Map<String, Tensor> optimizerState;
         public final int step;
@@ -76,17 +75,11 @@ public final class TrainingCheckpoint {
     }
 
     /**
-     * Writes the checkpoint of a LoRA run: the adapter in PEFT's format in place of the model.
-     *
-     * @param baseModel the base model the adapter belongs to, recorded as PEFT records it
+     * Writes a checkpoint whose trained weights {@code model} writes into the directory being
+     * built: a LoRA run's adapter, in place of the model.
      */
-    public static void saveAdapter(Path dir, LoraWeights adapter, String baseModel, Tokenizer tokenizer, Optimizer optimizer,
-                                   int step, JsonObject settings) {
-        save(dir, tmp -> PeftAdapter.writeInto(tmp, adapter, baseModel), tokenizer, optimizer, step, settings);
-    }
-
-    private static void save(Path dir, IoConsumer<Path> model, Tokenizer tokenizer, Optimizer optimizer, int step,
-                             JsonObject settings) {
+    public static void save(Path dir, IoConsumer<Path> model, Tokenizer tokenizer, Optimizer optimizer, int step,
+                            JsonObject settings) {
         Path parent = dir.toAbsolutePath().getParent();
         try {
             if (parent != null) Files.createDirectories(parent);
@@ -136,7 +129,7 @@ public final class TrainingCheckpoint {
         Path stateFile = dir.resolve(STATE);
         JsonObject state = Json.readObject(stateFile);
         int step = Json.requireInt(state, "global_step", stateFile);
-        Gpt2Params params = PeftAdapter.isAdapter(dir) ? null : Gpt2Checkpoint.load(dir).params;
+        Gpt2Params params = Files.exists(dir.resolve(Gpt2Checkpoint.WEIGHTS)) ? Gpt2Checkpoint.load(dir).params : null;
         Path opt = dir.resolve(OPTIMIZER);
         if (!Files.isRegularFile(opt)) throw new BadInputException(opt + ": missing; cannot resume the optimizer");
         Map<String, String> meta = Safetensors.readMetadata(opt);

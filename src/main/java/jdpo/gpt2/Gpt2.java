@@ -4,8 +4,6 @@ import jdpo.nn.Attention;
 import jdpo.nn.Embedding;
 import jdpo.nn.Gelu;
 import jdpo.nn.LayerNorm;
-import jdpo.lora.Conv1dModule;
-import jdpo.lora.LoraLayers;
 import jdpo.nn.Linear;
 import jdpo.nn.Residual;
 import jdpo.tensor.Kernels;
@@ -29,22 +27,22 @@ import java.util.List;
  * <p>{@link #backward()} is {@link #forward} read from the bottom up. It accumulates into
  * {@link #grads()}; {@code wte} receives both the LM head's and the embedding's share.
  *
- * <p>With LoRA adapters ({@link #withAdapters}), the four linear layers of each block go through
- * {@link LoraLayers}; the base weights are frozen, and the backward computes the gradients of the
- * activations and of the adapters only.
+ * <p>With adapters ({@link #withAdapters}, LoRA's), the four linear layers of each block go through
+ * {@link LinearAdapters}; the base weights are frozen, and the backward computes the gradients of
+ * the activations and of the adapters only.
  */
 public final class Gpt2 {
     public final Gpt2Config config;
     public final Gpt2Params params;
     private final Gpt2Params grads;
-    private final LoraLayers lora;
+    private final LinearAdapters lora;
     private final boolean backpropagates;
     private final Kernels kernels;
     private Activations acts;
     private Activations dacts;
     private int[] ids;
 
-    private Gpt2(Gpt2Params params, Kernels kernels, boolean trainable, LoraLayers lora) {
+    private Gpt2(Gpt2Params params, Kernels kernels, boolean trainable, LinearAdapters lora) {
         this.config = params.config;
         this.params = params;
         this.kernels = kernels;
@@ -68,18 +66,14 @@ public final class Gpt2 {
      * adapters keep gradients, they are what trains ({@link #parameters()}); otherwise the model
      * only runs forward.
      */
-    public static Gpt2 withAdapters(Gpt2Params params, LoraLayers lora, Kernels kernels) {
-        if (lora.weights.model.nLayer != params.config.nLayer || lora.weights.model.nEmbd != params.config.nEmbd
-                || lora.weights.model.nInner != params.config.nInner) {
-            throw new IllegalArgumentException("the adapters were made for " + lora.weights.model + ", not " + params.config);
+    public static Gpt2 withAdapters(Gpt2Params params, LinearAdapters lora, Kernels kernels) {
+        Gpt2Config a = lora.shape(), c = params.config;
+        if (a.nLayer != c.nLayer || a.nEmbd != c.nEmbd || a.nInner != c.nInner) {
+            throw new IllegalArgumentException("the adapters were made for " + a + ", not " + c);
         }
         return new Gpt2(params, kernels, lora.trainable(), lora);
     }
 
-    /** The adapters, or null for a plain model. */
-    public LoraLayers adapters() {
-        return lora;
-    }
 
     public Kernels kernels() {
         return kernels;
@@ -87,7 +81,7 @@ public final class Gpt2 {
 
     /** Gradients of every parameter (same layout as {@link #params}). */
     public Gpt2Params grads() {
-        if (grads == null) throw new IllegalStateException(lora != null ? "the base weights under LoRA adapters are frozen" : "a frozen model has no gradients");
+        if (grads == null) throw new IllegalStateException(lora != null ? "the base weights under adapters are frozen" : "a frozen model has no gradients");
         return grads;
     }
 

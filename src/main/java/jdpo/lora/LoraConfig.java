@@ -1,5 +1,6 @@
 package jdpo.lora;
 
+import jdpo.gpt2.Conv1dModule;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,5 +1,8 @@
 package jdpo.lora;
 
+import jdpo.gpt2.Conv1dModule;
+import jdpo.gpt2.Gpt2Config;
+import jdpo.gpt2.LinearAdapters;
 import jdpo.nn.Linear;
 import jdpo.nn.LoraLinear;
 import jdpo.tensor.Kernels;
@@ -17,7 +20,7 @@ import java.util.List;
  * <p>With the adapters off, the model is exactly its base model: that is the reference model of
  * DPO with LoRA, and why it needs no copy of the weights.
  */
-public final class LoraLayers {
+public final class LoraLayers implements LinearAdapters {
     public final LoraWeights weights;
     private final LoraWeights grads;
     private final float scale;
@@ -41,8 +44,14 @@ public final class LoraLayers {
     }
 
     /** Whether gradients are kept: the adapters train. */
+    @Override
     public boolean trainable() {
         return grads != null;
+    }
+
+    @Override
+    public Gpt2Config shape() {
+        return weights.model;
     }
 
     /** Switches the adapters on or off; off, every layer is the base layer. */
@@ -55,6 +64,7 @@ public final class LoraLayers {
     }
 
     /** The adapters paired with their gradients, for the optimizer: the only parameters that train. */
+    @Override
     public List<Parameter> parameters() {
         return weights.parameters(requireGrads());
     }
@@ -64,6 +74,7 @@ public final class LoraLayers {
         return requireGrads();
     }
 
+    @Override
     public void zeroGrad() {
         requireGrads().all.zero();
     }
@@ -77,6 +88,7 @@ public final class LoraLayers {
      * Sizes the saved activations for a forward over {@code rows} positions ({@code B * T});
      * called once per forward, allocates only when the row count changes.
      */
+    @Override
     public void prepare(int rows) {
         lastForwardAdapted = enabled;
         if (rows == this.rows) return;
@@ -94,6 +106,7 @@ public final class LoraLayers {
     }
 
     /** Linear layer {@code m} of block {@code layer}: {@code y = x W + b}, plus the adapter's share when on. */
+    @Override
     public void forward(Kernels k, int layer, Conv1dModule m, Tensor y, Tensor x, Tensor w, Tensor bias) {
         Tensor a = weights.a(layer, m);
         if (a == null || !enabled) {
@@ -107,6 +120,7 @@ public final class LoraLayers {
      * Backward of {@link #forward}: {@code dx} (if not null) and the adapter's gradients
      * accumulate; {@code dw} and {@code db} do too unless null (a frozen base).
      */
+    @Override
     public void backward(Kernels k, int layer, Conv1dModule m, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w) {
         Tensor a = weights.a(layer, m);
         if (a == null || !lastForwardAdapted) {

@@ -1,5 +1,6 @@
 package jdpo.lora;
 
+import jdpo.gpt2.Conv1dModule;
 import jdpo.gpt2.Gpt2Config;
 import jdpo.tensor.Parameter;
 import jdpo.tensor.Rng;

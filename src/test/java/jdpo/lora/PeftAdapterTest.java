@@ -1,5 +1,6 @@
 package jdpo.lora;
 
+import jdpo.gpt2.Conv1dModule;
 import jdpo.TestFiles;
 import jdpo.gpt2.Gpt2Config;
 import jdpo.io.BadInputException;

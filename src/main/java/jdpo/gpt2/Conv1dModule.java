@@ -1,11 +1,9 @@
-package jdpo.lora;
+package jdpo.gpt2;
 
-import jdpo.gpt2.Gpt2Config;
-import jdpo.gpt2.Gpt2Params;
 import jdpo.tensor.Tensor;
 
 /**
- * The four linear (Conv1D) layers of a GPT-2 block, the places an adapter can go, each with its
+ * The four linear (Conv1D) layers of a GPT-2 block, the places a LoRA adapter can go, each with its
  * Hugging Face name inside {@code h.{i}.} and its shape {@code [in, out]}.
  */
 public enum Conv1dModule {
