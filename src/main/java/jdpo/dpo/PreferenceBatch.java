@@ -1,5 +1,7 @@
 package jdpo.dpo;
 
+import jdpo.nn.TokenLogProbs;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -58,9 +60,7 @@ public final class PreferenceBatch {
         System.arraycopy(prompt, 0, ids, base, prompt.length);
         System.arraycopy(response, 0, ids, base + prompt.length, response.length);
         // Response token j sits at position prompt.length + j and is predicted from the position before.
-        for (int j = 0; j < response.length; j++) {
-            targets[base + prompt.length + j - 1] = response[j];
-        }
+        TokenLogProbs.nextTokenTargets(ids, targets, base + prompt.length - 1, base + prompt.length + response.length);
         responseTokens[r] = response.length;
         rowLengths[r] = prompt.length + response.length;
     }

@@ -3,6 +3,7 @@ package jdpo.dpo;
 import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.io.BadInputException;
+import jdpo.nn.TokenLogProbs;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
@@ -60,7 +61,7 @@ public final class ResponseLogProbs {
         System.arraycopy(responseIds, 0, ids, promptIds.length, responseIds.length);
         int[] targets = new int[T];
         Arrays.fill(targets, -1);
-        for (int j = 0; j < responseIds.length; j++) targets[promptIds.length + j - 1] = responseIds[j];
+        TokenLogProbs.nextTokenTargets(ids, targets, promptIds.length - 1, T);
         for (int id : ids) {
             if (id >= params.config.vocabSize) {
                 throw new BadInputException("token id " + id + " is outside the model's vocabulary of " + params.config.vocabSize);

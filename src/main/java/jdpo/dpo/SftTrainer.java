@@ -2,6 +2,7 @@ package jdpo.dpo;
 
 import jdpo.gpt2.Gpt2;
 import jdpo.nn.CrossEntropy;
+import jdpo.nn.TokenLogProbs;
 import jdpo.optim.GradClip;
 import jdpo.optim.LrSchedule;
 import jdpo.optim.Optimizer;
@@ -86,7 +87,7 @@ public final class SftTrainer {
             for (int b = 0; b < B; b++) {
                 int[] row = batch[b];
                 System.arraycopy(row, 0, ids, b * T, row.length);
-                for (int t = 0; t + 1 < row.length; t++) targets[b * T + t] = row[t + 1];
+                TokenLogProbs.nextTokenTargets(ids, targets, b * T, b * T + row.length);
                 tokens += row.length;
             }
             model.zeroGrad();
@@ -122,10 +123,8 @@ public final class SftTrainer {
             int count = 0;
             for (int b = 0; b < B; b++) {
                 System.arraycopy(rows[b], 0, ids, b * T, rows[b].length);
-                for (int t = 0; t + 1 < rows[b].length; t++) {
-                    targets[b * T + t] = rows[b][t + 1];
-                    count++;
-                }
+                TokenLogProbs.nextTokenTargets(ids, targets, b * T, b * T + rows[b].length);
+                count += Math.max(0, rows[b].length - 1);
             }
             sum += CrossEntropy.forward(model.forward(ids, B, T), targets) * count;
             n += count;

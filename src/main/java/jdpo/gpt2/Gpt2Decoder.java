@@ -4,6 +4,7 @@ import jdpo.nn.Gelu;
 import jdpo.nn.LayerNorm;
 import jdpo.nn.Linear;
 import jdpo.nn.Residual;
+import jdpo.nn.Softmax;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 
@@ -100,23 +101,15 @@ public final class Gpt2Decoder {
             int cache = h * c.nPositions * hs; // head h's [nPositions, hs] block
             System.arraycopy(q, C + h * hs, kd, cache + t * hs, hs);
             System.arraycopy(q, 2 * C + h * hs, vd, cache + t * hs, hs);
-            float max = Float.NEGATIVE_INFINITY;
             for (int t2 = 0; t2 <= t; t2++) {
                 float dot = 0f;
                 for (int i = 0; i < hs; i++) dot += q[h * hs + i] * kd[cache + t2 * hs + i];
-                dot *= scale;
-                s[t2] = dot;
-                max = Math.max(max, dot);
+                s[t2] = dot * scale;
             }
-            float sum = 0f;
-            for (int t2 = 0; t2 <= t; t2++) {
-                float e = (float) Math.exp(s[t2] - max);
-                s[t2] = e;
-                sum += e;
-            }
+            Softmax.forward(s, 0, t + 1);
             for (int i = 0; i < hs; i++) {
                 float y = 0f;
-                for (int t2 = 0; t2 <= t; t2++) y += s[t2] / sum * vd[cache + t2 * hs + i];
+                for (int t2 = 0; t2 <= t; t2++) y += s[t2] * vd[cache + t2 * hs + i];
                 atty.data[h * hs + i] = y;
             }
         }

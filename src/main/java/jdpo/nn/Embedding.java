@@ -43,6 +43,8 @@ public final class Embedding {
         // Serial on purpose: a token repeated in the batch adds into the same row of dwte.
         for (int i = 0; i < bt; i++) {
             int gRow = dout.offset + i * c, eRow = dwte.offset + ids[i] * c, pRow = dwpe.offset + (i % t) * c;
+            // in the forward this was: out[b, t] = wte[ids[b, t]] + wpe[t]
+            // so now:                  dwte[ids[b, t]] += dout[b, t],  dwpe[t] += dout[b, t]
             for (int j = 0; j < c; j++) {
                 e[eRow + j] += g[gRow + j];
                 p[pRow + j] += g[gRow + j];

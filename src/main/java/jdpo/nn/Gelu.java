@@ -38,6 +38,8 @@ public final class Gelu {
         Shapes.requireSize("Gelu.backward", "dout", dout, x.size());
         float[] d = dx.data, g = dout.data, xd = x.data;
         for (int i = 0; i < x.size(); i++) {
+            // in the forward this was: out = 0.5 x (1 + tanh u),  u = sqrt(2/pi) (x + 0.044715 x^3)
+            // so now:                  dx += dout * (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) du/dx)
             double v = xd[x.offset + i];
             double th = tanh(SQRT_2_OVER_PI * (v + CUBIC * v * v * v));
             double du = SQRT_2_OVER_PI * (1 + 3 * CUBIC * v * v);

@@ -84,6 +84,8 @@ public final class LayerNorm {
         for (int i = 0; i < n; i++) {
             int xRow = x.offset + i * c, gRow = dout.offset + i * c, dxRow = dx.offset + i * c;
             float mu = mean.data[mean.offset + i], r = rstd.data[rstd.offset + i];
+            // in the forward this was: out = norm * weight + bias
+            // so now:                  dnorm = dout * weight (called g here)
             double gMean = 0, gNormMean = 0;
             for (int j = 0; j < c; j++) {
                 float norm = (xd[xRow + j] - mu) * r;
@@ -95,8 +97,12 @@ public final class LayerNorm {
             for (int j = 0; j < c; j++) {
                 float norm = (xd[xRow + j] - mu) * r;
                 float dy = gd[gRow + j];
+                // in the forward this was: out = norm * weight + bias
+                // so now:                  dbias += dout,  dweight += dout * norm  (unless frozen)
                 if (dbias != null) dbias.data[dbias.offset + j] += dy;
                 if (dweight != null) dweight.data[dweight.offset + j] += dy * norm;
+                // in the forward this was: norm = (x - mean) * rstd, mean and rstd of the whole row
+                // so now:                  dx += rstd * (g - mean(g) - norm * mean(g * norm))
                 dxd[dxRow + j] += r * (dy * w[weight.offset + j] - a - norm * b);
             }
         }

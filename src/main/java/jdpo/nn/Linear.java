@@ -32,6 +32,8 @@ public final class Linear {
      * @param w  [in, out]
      */
     public static void backward(Kernels k, Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w) {
+        // in the forward this was: y = x w + b
+        // so now:                  dx += dy w^T,  dw += x^T dy,  db += sum over rows of dy
         if (dx != null) k.linearBackwardInput(dx, dy, w);
         k.linearBackwardWeight(dw, db, x, dy);
     }

@@ -8,6 +8,8 @@ import static jdpo.tensor.MatrixShapes.rows;
 /**
  * Log-softmax over the last dimension: {@code logp_j = x_j - logsumexp(x)}, with the
  * log-sum-exp taken after subtracting the row max (and summed in double) so it never overflows.
+ * Training needs only the target's entry of each row, {@link TokenLogProbs}, which is built on
+ * {@link #logSumExp} and carries the gradient.
  */
 public final class LogSoftmax {
     private LogSoftmax() {}
@@ -27,31 +29,8 @@ public final class LogSoftmax {
         }
     }
 
-    /**
-     * {@code dlogits_j += dlogp_j - exp(logp_j) * sum_k dlogp_k}.
-     *
-     * @param dlogits [N.., V], accumulated
-     * @param dlogp   [N.., V]
-     * @param logp    the forward's output
-     */
-    public static void backward(Tensor dlogits, Tensor dlogp, Tensor logp) {
-        Shapes.requireSameShape("LogSoftmax.backward", "dlogits", dlogits, "logp", logp);
-        Shapes.requireSameShape("LogSoftmax.backward", "dlogp", dlogp, "logp", logp);
-        int n = rows(logp), v = cols(logp);
-        float[] lp = logp.data, g = dlogp.data, d = dlogits.data;
-        for (int r = 0; r < n; r++) {
-            int lRow = logp.offset + r * v, gRow = dlogp.offset + r * v, dRow = dlogits.offset + r * v;
-            double sum = 0;
-            for (int j = 0; j < v; j++) sum += g[gRow + j];
-            float total = (float) sum;
-            for (int j = 0; j < v; j++) {
-                d[dRow + j] += g[gRow + j] - (float) Math.exp(lp[lRow + j]) * total;
-            }
-        }
-    }
-
     /** {@code log sum_j exp(x[from + j])} over {@code v} numbers, stable and summed in double. */
-    static double logSumExp(float[] x, int from, int v) {
+    public static double logSumExp(float[] x, int from, int v) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < v; j++) max = Math.max(max, x[from + j]);
         double sum = 0;

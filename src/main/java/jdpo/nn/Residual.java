@@ -30,6 +30,7 @@ public final class Residual {
         Shapes.requireSize("Residual.backward", "db", db, dout.size());
         float[] g = dout.data, a = da.data, b = db.data;
         for (int i = 0; i < dout.size(); i++) {
+            // in the forward this was: out = a + b;  so now: da += dout, db += dout.
             // Read once: da may be dout itself (a residual stream's gradient added to in place).
             float gi = g[dout.offset + i];
             a[da.offset + i] += gi;

@@ -34,18 +34,22 @@ public final class TokenLogProbs {
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
         if (logp.length != n) throw new IllegalArgumentException(op + ": logp has " + logp.length + " entries for " + n + " rows");
-        float[] x = logits.data;
-        par.forRange(n, minChunk(v), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int y = targets[r];
-                if (y < 0) {
-                    logp[r] = 0f;
-                    continue;
-                }
-                int row = logits.offset + r * v;
-                logp[r] = (float) (x[row + y] - LogSoftmax.logSumExp(x, row, v));
+        if (par.isSerial()) forwardRows(0, n, logp, logits, targets);
+        else par.forRange(n, minChunk(v), (from, to) -> forwardRows(from, to, logp, logits, targets));
+    }
+
+    /** {@code logp[r] = logits[r, y_r] - logsumexp(logits[r])} for rows {@code r} in {@code [from, to)}. */
+    static void forwardRows(int from, int to, float[] logp, Tensor logits, int[] targets) {
+        int v = cols(logits);
+        for (int r = from; r < to; r++) {
+            int y = targets[r];
+            if (y < 0) {
+                logp[r] = 0f;
+                continue;
             }
-        });
+            int row = logits.offset + r * v;
+            logp[r] = (float) (logits.data[row + y] - LogSoftmax.logSumExp(logits.data, row, v));
+        }
     }
 
     /**
@@ -67,18 +71,36 @@ public final class TokenLogProbs {
         Shapes.requireTargets(op, targets, n, v);
         require(op, "dlogits", dlogits, n, v);
         if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
+        if (par.isSerial()) backwardRows(0, n, dlogits, logits, targets, dlogp);
+        else par.forRange(n, minChunk(v), (from, to) -> backwardRows(from, to, dlogits, logits, targets, dlogp));
+    }
+
+    /** The backward for rows {@code r} in {@code [from, to)}. */
+    static void backwardRows(int from, int to, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp) {
+        int v = cols(logits);
         float[] x = logits.data, d = dlogits.data;
-        par.forRange(n, minChunk(v), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int y = targets[r];
-                if (y < 0) continue;
-                int row = logits.offset + r * v, dRow = dlogits.offset + r * v;
-                double lse = LogSoftmax.logSumExp(x, row, v);
-                float g = dlogp[r];
-                for (int j = 0; j < v; j++) d[dRow + j] -= g * (float) Math.exp(x[row + j] - lse);
-                d[dRow + y] += g;
-            }
-        });
+        for (int r = from; r < to; r++) {
+            int y = targets[r];
+            if (y < 0) continue;
+            int row = logits.offset + r * v, dRow = dlogits.offset + r * v;
+            // in the forward this was: logp = logits[y] - logsumexp(logits)
+            // so now:                  dlogits[j] -= dlogp * softmax(logits)_j  (the logsumexp)
+            //                          dlogits[y] += dlogp                      (the picked logit)
+            double lse = LogSoftmax.logSumExp(x, row, v);
+            float g = dlogp[r];
+            for (int j = 0; j < v; j++) d[dRow + j] -= g * (float) Math.exp(x[row + j] - lse);
+            d[dRow + y] += g;
+        }
+    }
+
+    /**
+     * The shift of a language model's targets: position {@code t} is scored on the token that
+     * follows it, {@code targets[t] = ids[t + 1]} for {@code t} in {@code [from, to - 1)}. The
+     * rest of {@code targets} is left as it is (the caller marks it ignored, negative).
+     * To score a response after a prompt, {@code from} is the prompt's last position.
+     */
+    public static void nextTokenTargets(int[] ids, int[] targets, int from, int to) {
+        for (int t = from; t + 1 < to; t++) targets[t] = ids[t + 1];
     }
 
     private static int minChunk(int v) {

@@ -106,20 +106,29 @@ public final class AdamW implements Optimizer {
             Parameter p = params.get(k);
             Moments mv = found.get(k);
             float decay = p.weightDecay ? (float) (1 - lr * weightDecay) : 1f;
-            float[] w = p.value.data, g = p.grad.data, m = mv.m.data, v = mv.v.data;
-            int wo = p.value.offset, go = p.grad.offset;
-            parallel.forRange(p.value.size(), 1 << 14, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    float gi = g[go + i];
-                    // PyTorch's CPU kernels for add_(alpha=) and addcmul_ end in a fused multiply-add.
-                    m[i] = Math.fma(c1, gi, m[i] * b1);
-                    v[i] = Math.fma(c2 * gi, gi, v[i] * b2);
-                    float denom = (float) Math.sqrt(v[i]) / biasCorrection2Sqrt + epsF;
-                    w[wo + i] = w[wo + i] * decay + negStepSize * m[i] / denom;
-                }
-            });
+            Update u = new Update(p.value, p.grad, mv, decay, b1, c1, b2, c2, negStepSize, biasCorrection2Sqrt, epsF);
+            if (parallel.isSerial()) updateElements(0, p.value.size(), u);
+            else parallel.forRange(p.value.size(), 1 << 14, (from, to) -> updateElements(from, to, u));
         }
         steps = t;
+    }
+
+    /** One parameter's step: its tensors and this step's constants, in float as PyTorch has them. */
+    private record Update(Tensor value, Tensor grad, Moments moments, float decay, float b1, float c1, float b2, float c2,
+                          float negStepSize, float biasCorrection2Sqrt, float eps) {}
+
+    /** The update of the class comment for elements {@code [from, to)} of one parameter. */
+    private static void updateElements(int from, int to, Update u) {
+        float[] w = u.value.data, g = u.grad.data, m = u.moments.m.data, v = u.moments.v.data;
+        int wo = u.value.offset, go = u.grad.offset;
+        for (int i = from; i < to; i++) {
+            float gi = g[go + i];
+            // PyTorch's CPU kernels for add_(alpha=) and addcmul_ end in a fused multiply-add.
+            m[i] = Math.fma(u.c1, gi, m[i] * u.b1);
+            v[i] = Math.fma(u.c2 * gi, gi, v[i] * u.b2);
+            float denom = (float) Math.sqrt(v[i]) / u.biasCorrection2Sqrt + u.eps;
+            w[wo + i] = w[wo + i] * u.decay + u.negStepSize * m[i] / denom;
+        }
     }
 
     private Moments momentsFor(Parameter p) {

@@ -73,6 +73,22 @@ final class BlockedMatmul {
         this.blocking = blocking;
     }
 
+    /**
+     * What {@link #accumulate} computes, as a reader would write it: {@code C[i, j] += sum_p
+     * A[i, p] B[p, j]}, one chain of fused multiply-adds from C's old value in increasing
+     * {@code p}. The blocked product gives exactly these bits, whatever the blocking and threads
+     * (a test holds it to that); {@link #overwrite} is the same chain from the bias or zero.
+     */
+    static void reference(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = c.get(i, j);
+                for (int p = 0; p < k; p++) sum = Math.fma(a.get(i, p), b.get(p, j), sum);
+                c.set(i, j, sum);
+            }
+        }
+    }
+
     /** {@code C += A B}; {@code c} must have column stride 1. */
     void accumulate(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k) {
         run(parallel, c, a, b, m, n, k, false, null, 0);
@@ -97,17 +113,26 @@ final class BlockedMatmul {
         boolean byCols = n >= m;
         int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
         int parts = Math.min(parallel.threads(), tiles);
-        parallel.forRange(parts, 1, (from, to) -> {
-            Workspace ws = WORKSPACES.get();
-            for (int part = from; part < to; part++) {
-                int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
-                if (byCols) {
-                    block(ws, c, a, b, 0, m, lo * NR, Math.min(n, hi * NR), k, overwrite, row, rowOffset);
-                } else {
-                    block(ws, c, a, b, lo * MR, Math.min(m, hi * MR), 0, n, k, overwrite, row, rowOffset);
-                }
+        if (parallel.isSerial()) blockParts(0, parts, parts, byCols, c, a, b, m, n, k, overwrite, row, rowOffset);
+        else parallel.forRange(parts, 1, (from, to) -> blockParts(from, to, parts, byCols, c, a, b, m, n, k, overwrite, row, rowOffset));
+    }
+
+    /**
+     * Parts {@code [from, to)} of {@code parts} equal runs of whole tiles along the columns of C
+     * ({@code byCols}) or its rows, each over all of the other side and all of k.
+     */
+    private void blockParts(int from, int to, int parts, boolean byCols, StridedMatrix c, StridedMatrix a, StridedMatrix b,
+                            int m, int n, int k, boolean overwrite, float[] row, int rowOffset) {
+        Workspace ws = WORKSPACES.get();
+        int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
+        for (int part = from; part < to; part++) {
+            int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
+            if (byCols) {
+                block(ws, c, a, b, 0, m, lo * NR, Math.min(n, hi * NR), k, overwrite, row, rowOffset);
+            } else {
+                block(ws, c, a, b, lo * MR, Math.min(m, hi * MR), 0, n, k, overwrite, row, rowOffset);
             }
-        });
+        }
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [j0, j1)} of C, over all of k. */
@@ -183,20 +208,25 @@ final class BlockedMatmul {
                              boolean overwrite, float[] row, int rowOffset) {
         int group = b.colStride() == 1 ? NR : THIN_GROUP;
         int groups = ceilDiv(n, group);
-        parallel.forRange(groups, 1, (from, to) -> {
-            int j0 = from * group, j1 = Math.min(n, to * group);
-            for (int i = 0; i < m; i++) {
-                int ci = c.offset() + i * c.rowStride();
-                float[] cd = c.data();
-                if (overwrite) {
-                    if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
-                    else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
-                }
-                int ai = a.offset() + i * a.rowStride();
-                if (b.colStride() == 1) thinRows(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
-                else thinColumns(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
+        if (parallel.isSerial()) thinGroups(0, groups, group, c, a, b, m, n, k, overwrite, row, rowOffset);
+        else parallel.forRange(groups, 1, (from, to) -> thinGroups(from, to, group, c, a, b, m, n, k, overwrite, row, rowOffset));
+    }
+
+    /** Column groups {@code [from, to)} of {@code group} columns of C, every row of C, over all of k. */
+    private static void thinGroups(int from, int to, int group, StridedMatrix c, StridedMatrix a, StridedMatrix b,
+                                   int m, int n, int k, boolean overwrite, float[] row, int rowOffset) {
+        int j0 = from * group, j1 = Math.min(n, to * group);
+        for (int i = 0; i < m; i++) {
+            int ci = c.offset() + i * c.rowStride();
+            float[] cd = c.data();
+            if (overwrite) {
+                if (row == null) Arrays.fill(cd, ci + j0, ci + j1, 0f);
+                else System.arraycopy(row, rowOffset + j0, cd, ci + j0, j1 - j0);
             }
-        });
+            int ai = a.offset() + i * a.rowStride();
+            if (b.colStride() == 1) thinRows(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
+            else thinColumns(cd, ci, a.data(), ai, a.colStride(), b, j0, j1, k);
+        }
     }
 
     /** {@code c[j] += sum_p a[p] B[p, j]} for {@code j} in {@code [j0, j1)}, row-major {@code B}. */

@@ -4,7 +4,8 @@ package jdpo.tensor;
  * The hot loops of training: the matrix products of a linear layer and of the tied LM head.
  *
  * <p>{@link ScalarKernels} is the readable specification; {@code VectorKernels} computes the
- * same numbers with the Vector API and must agree with it within float rounding on every shape.
+ * same numbers with the Vector API, bit for bit: every output is one chain of fused multiply-adds
+ * from its old value, the bias or zero, in increasing order of the summed index, in both.
  *
  * <p>Layouts follow Hugging Face GPT-2: a linear (Conv1D) weight is {@code w [K, N]} (in, out),
  * while the token embedding used as LM head is {@code wte [V, C]}, one row per token. Methods

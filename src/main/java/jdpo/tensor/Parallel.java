@@ -10,7 +10,14 @@ import java.util.concurrent.ExecutionException;
  * chunks and run each chunk on its own thread. The split depends only on the range and the
  * thread count, so a fixed thread count gives bit-identical results run after run.
  *
- * <p>With one thread everything runs inline on the caller, which is what a debugger wants.
+ * <p>With one thread everything runs inline on the caller, which is what a debugger wants. Every
+ * parallel loop in jdpo keeps its body in a named method over a range ({@code ...Rows(from, to,
+ * ...)}) and calls it directly when {@link #isSerial()}; only with more threads does a lambda
+ * (a synthetic {@code lambda$...} frame) stand between the caller and the arithmetic:
+ * <pre>
+ *   if (parallel.isSerial()) linearForwardRows(0, m, y, x, w, b);
+ *   else parallel.forRange(m, (from, to) -&gt; linearForwardRows(from, to, y, x, w, b));
+ * </pre>
  */
 public final class Parallel implements AutoCloseable {
 
@@ -43,6 +50,9 @@ public final class Parallel implements AutoCloseable {
     }
 
     public int threads() { return threads; }
+
+    /** True with one thread: callers then run their loop body directly, with no lambda in between. */
+    public boolean isSerial() { return threads == 1; }
 
     /**
      * Runs {@code chunk} over {@code [0, n)} split into at most {@code threads} contiguous parts,

@@ -5,9 +5,18 @@ import static jdpo.tensor.MatrixShapes.require;
 import static jdpo.tensor.MatrixShapes.rows;
 
 /**
- * The readable specification of {@link Kernels}: plain loops, one multiply-add at a time,
- * accumulating in float in the order the math is written. Rows of the output are split across
- * the {@link Parallel} pool; with one thread this is ordinary code to step through.
+ * The readable specification of {@link Kernels}: plain loops, one output number at a time.
+ *
+ * <p>Each output is one chain of fused multiply-adds ({@link Math#fma}, one rounding per
+ * product) started from its old value (backwards), the bias or zero (forwards), in increasing
+ * order of the summed index. That is exactly the order {@link VectorKernels} uses, so both give
+ * the same bits and a debugger stopped in one of these loops shows the numbers the fast path
+ * computes. (The bias gradient is the exception in both: a plain sum of the rows from zero,
+ * then added to {@code db}.)
+ *
+ * <p>Every loop body is a named method over a range of output rows ({@code ...Rows(from, to,
+ * ...)}). With one thread it is called directly, so stepping in from the model passes named
+ * frames only; with more, {@link Parallel} hands each thread its own rows.
  */
 public final class ScalarKernels implements Kernels {
     private final Parallel parallel;
@@ -28,19 +37,22 @@ public final class ScalarKernels implements Kernels {
         require("linearForward", "w", w, k, n);
         require("linearForward", "y", y, m, n);
         if (b != null) require("linearForward", "b", b, 1, n);
-        float[] yd = y.data, xd = x.data, wd = w.data;
-        parallel.forRange(m, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int yRow = y.offset + i * n, xRow = x.offset + i * k;
-                for (int j = 0; j < n; j++) {
-                    float sum = b == null ? 0f : b.data[b.offset + j];
-                    for (int p = 0; p < k; p++) {
-                        sum += xd[xRow + p] * wd[w.offset + p * n + j];
-                    }
-                    yd[yRow + j] = sum;
+        if (parallel.isSerial()) linearForwardRows(0, m, y, x, w, b);
+        else parallel.forRange(m, (from, to) -> linearForwardRows(from, to, y, x, w, b));
+    }
+
+    /** {@code y[i, j] = b[j] + sum_p x[i, p] w[p, j]} for rows {@code i} in {@code [from, to)}. */
+    static void linearForwardRows(int from, int to, Tensor y, Tensor x, Tensor w, Tensor b) {
+        int k = cols(x), n = cols(w);
+        for (int i = from; i < to; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = b == null ? 0f : b.data[b.offset + j];
+                for (int p = 0; p < k; p++) {
+                    sum = Math.fma(x.data[x.offset + i * k + p], w.data[w.offset + p * n + j], sum);
                 }
+                y.data[y.offset + i * n + j] = sum;
             }
-        });
+        }
     }
 
     @Override
@@ -48,19 +60,22 @@ public final class ScalarKernels implements Kernels {
         int m = rows(dy), n = cols(dy), k = rows(w);
         require("linearBackwardInput", "w", w, k, n);
         require("linearBackwardInput", "dx", dx, m, k);
-        float[] dxd = dx.data, dyd = dy.data, wd = w.data;
-        parallel.forRange(m, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int dxRow = dx.offset + i * k, dyRow = dy.offset + i * n;
-                for (int p = 0; p < k; p++) {
-                    float sum = 0f;
-                    for (int j = 0; j < n; j++) {
-                        sum += dyd[dyRow + j] * wd[w.offset + p * n + j];
-                    }
-                    dxd[dxRow + p] += sum;
+        if (parallel.isSerial()) linearBackwardInputRows(0, m, dx, dy, w);
+        else parallel.forRange(m, (from, to) -> linearBackwardInputRows(from, to, dx, dy, w));
+    }
+
+    /** {@code dx[i, p] += sum_j dy[i, j] w[p, j]} for rows {@code i} in {@code [from, to)}. */
+    static void linearBackwardInputRows(int from, int to, Tensor dx, Tensor dy, Tensor w) {
+        int n = cols(dy), k = rows(w);
+        for (int i = from; i < to; i++) {
+            for (int p = 0; p < k; p++) {
+                float sum = dx.data[dx.offset + i * k + p];
+                for (int j = 0; j < n; j++) {
+                    sum = Math.fma(dy.data[dy.offset + i * n + j], w.data[w.offset + p * n + j], sum);
                 }
+                dx.data[dx.offset + i * k + p] = sum;
             }
-        });
+        }
     }
 
     @Override
@@ -69,26 +84,33 @@ public final class ScalarKernels implements Kernels {
         require("linearBackwardWeight", "dy", dy, m, n);
         require("linearBackwardWeight", "dw", dw, k, n);
         if (db != null) require("linearBackwardWeight", "db", db, 1, n);
-        float[] dwd = dw.data, xd = x.data, dyd = dy.data;
         // Each thread owns whole rows p of dw, so no two threads write the same number.
-        parallel.forRange(k, (from, to) -> {
-            for (int p = from; p < to; p++) {
-                int dwRow = dw.offset + p * n;
-                for (int j = 0; j < n; j++) {
-                    float sum = 0f;
-                    for (int i = 0; i < m; i++) {
-                        sum += xd[x.offset + i * k + p] * dyd[dy.offset + i * n + j];
-                    }
-                    dwd[dwRow + j] += sum;
-                }
-            }
-        });
-        if (db != null) {
+        if (parallel.isSerial()) linearBackwardWeightRows(0, k, dw, x, dy);
+        else parallel.forRange(k, (from, to) -> linearBackwardWeightRows(from, to, dw, x, dy));
+        if (db != null) biasBackward(db, dy);
+    }
+
+    /** {@code dw[p, j] += sum_i x[i, p] dy[i, j]} for rows {@code p} of dw in {@code [from, to)}. */
+    static void linearBackwardWeightRows(int from, int to, Tensor dw, Tensor x, Tensor dy) {
+        int m = rows(x), k = cols(x), n = cols(dy);
+        for (int p = from; p < to; p++) {
             for (int j = 0; j < n; j++) {
-                float sum = 0f;
-                for (int i = 0; i < m; i++) sum += dyd[dy.offset + i * n + j];
-                db.data[db.offset + j] += sum;
+                float sum = dw.data[dw.offset + p * n + j];
+                for (int i = 0; i < m; i++) {
+                    sum = Math.fma(x.data[x.offset + i * k + p], dy.data[dy.offset + i * n + j], sum);
+                }
+                dw.data[dw.offset + p * n + j] = sum;
             }
+        }
+    }
+
+    /** {@code db[j] += sum_i dy[i, j]}: the rows summed from zero in order, then added. */
+    static void biasBackward(Tensor db, Tensor dy) {
+        int m = rows(dy), n = cols(dy);
+        for (int j = 0; j < n; j++) {
+            float sum = 0f;
+            for (int i = 0; i < m; i++) sum += dy.data[dy.offset + i * n + j];
+            db.data[db.offset + j] += sum;
         }
     }
 
@@ -97,18 +119,22 @@ public final class ScalarKernels implements Kernels {
         int m = rows(x), c = cols(x), v = rows(wte);
         require("lmHeadForward", "wte", wte, v, c);
         require("lmHeadForward", "logits", logits, m, v);
-        float[] ld = logits.data, xd = x.data, ed = wte.data;
-        parallel.forRange(m, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                for (int t = 0; t < v; t++) {
-                    float sum = 0f;
-                    for (int p = 0; p < c; p++) {
-                        sum += xd[x.offset + i * c + p] * ed[wte.offset + t * c + p];
-                    }
-                    ld[logits.offset + i * v + t] = sum;
+        if (parallel.isSerial()) lmHeadForwardRows(0, m, logits, x, wte);
+        else parallel.forRange(m, (from, to) -> lmHeadForwardRows(from, to, logits, x, wte));
+    }
+
+    /** {@code logits[i, t] = sum_p x[i, p] wte[t, p]} for rows {@code i} in {@code [from, to)}. */
+    static void lmHeadForwardRows(int from, int to, Tensor logits, Tensor x, Tensor wte) {
+        int c = cols(x), v = rows(wte);
+        for (int i = from; i < to; i++) {
+            for (int t = 0; t < v; t++) {
+                float sum = 0f;
+                for (int p = 0; p < c; p++) {
+                    sum = Math.fma(x.data[x.offset + i * c + p], wte.data[wte.offset + t * c + p], sum);
                 }
+                logits.data[logits.offset + i * v + t] = sum;
             }
-        });
+        }
     }
 
     @Override
@@ -116,18 +142,22 @@ public final class ScalarKernels implements Kernels {
         int m = rows(dlogits), v = cols(dlogits), c = cols(wte);
         require("lmHeadBackwardInput", "wte", wte, v, c);
         require("lmHeadBackwardInput", "dx", dx, m, c);
-        float[] dxd = dx.data, gd = dlogits.data, ed = wte.data;
-        parallel.forRange(m, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                for (int p = 0; p < c; p++) {
-                    float sum = 0f;
-                    for (int t = 0; t < v; t++) {
-                        sum += gd[dlogits.offset + i * v + t] * ed[wte.offset + t * c + p];
-                    }
-                    dxd[dx.offset + i * c + p] += sum;
+        if (parallel.isSerial()) lmHeadBackwardInputRows(0, m, dx, dlogits, wte);
+        else parallel.forRange(m, (from, to) -> lmHeadBackwardInputRows(from, to, dx, dlogits, wte));
+    }
+
+    /** {@code dx[i, p] += sum_t dlogits[i, t] wte[t, p]} for rows {@code i} in {@code [from, to)}. */
+    static void lmHeadBackwardInputRows(int from, int to, Tensor dx, Tensor dlogits, Tensor wte) {
+        int v = cols(dlogits), c = cols(wte);
+        for (int i = from; i < to; i++) {
+            for (int p = 0; p < c; p++) {
+                float sum = dx.data[dx.offset + i * c + p];
+                for (int t = 0; t < v; t++) {
+                    sum = Math.fma(dlogits.data[dlogits.offset + i * v + t], wte.data[wte.offset + t * c + p], sum);
                 }
+                dx.data[dx.offset + i * c + p] = sum;
             }
-        });
+        }
     }
 
     @Override
@@ -135,18 +165,22 @@ public final class ScalarKernels implements Kernels {
         int m = rows(x), c = cols(x), v = cols(dlogits);
         require("lmHeadBackwardWeight", "dlogits", dlogits, m, v);
         require("lmHeadBackwardWeight", "dwte", dwte, v, c);
-        float[] dd = dwte.data, gd = dlogits.data, xd = x.data;
         // Each thread owns whole rows t of dwte (one token's embedding each).
-        parallel.forRange(v, (from, to) -> {
-            for (int t = from; t < to; t++) {
-                for (int p = 0; p < c; p++) {
-                    float sum = 0f;
-                    for (int i = 0; i < m; i++) {
-                        sum += gd[dlogits.offset + i * v + t] * xd[x.offset + i * c + p];
-                    }
-                    dd[dwte.offset + t * c + p] += sum;
+        if (parallel.isSerial()) lmHeadBackwardWeightRows(0, v, dwte, dlogits, x);
+        else parallel.forRange(v, (from, to) -> lmHeadBackwardWeightRows(from, to, dwte, dlogits, x));
+    }
+
+    /** {@code dwte[t, p] += sum_i dlogits[i, t] x[i, p]} for rows {@code t} of dwte in {@code [from, to)}. */
+    static void lmHeadBackwardWeightRows(int from, int to, Tensor dwte, Tensor dlogits, Tensor x) {
+        int m = rows(x), c = cols(x), v = cols(dlogits);
+        for (int t = from; t < to; t++) {
+            for (int p = 0; p < c; p++) {
+                float sum = dwte.data[dwte.offset + t * c + p];
+                for (int i = 0; i < m; i++) {
+                    sum = Math.fma(dlogits.data[dlogits.offset + i * v + t], x.data[x.offset + i * c + p], sum);
                 }
+                dwte.data[dwte.offset + t * c + p] = sum;
             }
-        });
+        }
     }
 }

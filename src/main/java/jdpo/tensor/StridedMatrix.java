@@ -24,4 +24,13 @@ record StridedMatrix(float[] data, int offset, int rowStride, int colStride) {
     static StridedMatrix transposeOf(Tensor t) {
         return new StridedMatrix(t.data, t.offset, 1, MatrixShapes.cols(t));
     }
+
+    /** The element at row {@code i}, column {@code j}. */
+    float get(int i, int j) {
+        return data[offset + i * rowStride + j * colStride];
+    }
+
+    void set(int i, int j, float x) {
+        data[offset + i * rowStride + j * colStride] = x;
+    }
 }

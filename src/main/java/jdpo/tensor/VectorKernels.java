@@ -19,9 +19,9 @@ import static jdpo.tensor.MatrixShapes.rows;
  *   lmHeadBackwardWeight dwte[V,C] += (dlogits [M,V])^T x [M,C]
  * </pre>
  *
- * <p>Each output number is a chain of fused multiply-adds in the order of the sum, so results
- * differ from {@link ScalarKernels} only by float rounding, and do not depend on the thread
- * count at all.
+ * <p>Each output number is one chain of fused multiply-adds in the order of the sum, started from
+ * its old value, the bias or zero, exactly as {@link ScalarKernels} computes it: the two give the
+ * same bits, whatever the thread count.
  */
 public final class VectorKernels implements Kernels {
     private final Parallel parallel;
@@ -74,25 +74,33 @@ public final class VectorKernels implements Kernels {
         if (db != null) columnSums(db, dy, m, n);
     }
 
-    /** {@code db[j] += sum_i dy[i, j]}, a vector of columns at a time, each sum in row order. */
+    /** {@code db[j] += sum_i dy[i, j]}, a vector of columns per task. */
     private void columnSums(Tensor db, Tensor dy, int m, int n) {
+        int vectors = BlockedMatmul.ceilDiv(n, BlockedMatmul.L);
+        if (parallel.isSerial()) columnSumVectors(0, vectors, db, dy, m, n);
+        else parallel.forRange(vectors, 1, (from, to) -> columnSumVectors(from, to, db, dy, m, n));
+    }
+
+    /**
+     * Columns {@code [from * L, to * L)} of {@code db += column sums of dy}, each sum from zero in
+     * row order and then added, as {@link ScalarKernels#biasBackward} does it.
+     */
+    private static void columnSumVectors(int from, int to, Tensor db, Tensor dy, int m, int n) {
         float[] dbd = db.data, dyd = dy.data;
         int vl = BlockedMatmul.L;
-        parallel.forRange(BlockedMatmul.ceilDiv(n, vl), 1, (from, to) -> {
-            int j0 = from * vl, j1 = Math.min(n, to * vl), j = j0;
-            for (; j + vl <= j1; j += vl) {
-                FloatVector sum = FloatVector.zero(BlockedMatmul.S);
-                for (int i = 0; i < m; i++) {
-                    sum = sum.add(FloatVector.fromArray(BlockedMatmul.S, dyd, dy.offset + i * n + j));
-                }
-                sum.add(FloatVector.fromArray(BlockedMatmul.S, dbd, db.offset + j)).intoArray(dbd, db.offset + j);
+        int j0 = from * vl, j1 = Math.min(n, to * vl), j = j0;
+        for (; j + vl <= j1; j += vl) {
+            FloatVector sum = FloatVector.zero(BlockedMatmul.S);
+            for (int i = 0; i < m; i++) {
+                sum = sum.add(FloatVector.fromArray(BlockedMatmul.S, dyd, dy.offset + i * n + j));
             }
-            for (; j < j1; j++) {
-                float sum = 0f;
-                for (int i = 0; i < m; i++) sum += dyd[dy.offset + i * n + j];
-                dbd[db.offset + j] += sum;
-            }
-        });
+            sum.add(FloatVector.fromArray(BlockedMatmul.S, dbd, db.offset + j)).intoArray(dbd, db.offset + j);
+        }
+        for (; j < j1; j++) {
+            float sum = 0f;
+            for (int i = 0; i < m; i++) sum += dyd[dy.offset + i * n + j];
+            dbd[db.offset + j] += sum;
+        }
     }
 
     @Override

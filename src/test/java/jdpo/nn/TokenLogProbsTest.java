@@ -107,6 +107,16 @@ class TokenLogProbsTest {
     }
 
     @Test
+    void nextTokenTargetsScoreEachPositionOnTheTokenAfterIt() {
+        int[] ids = {5, 6, 7, 8, 9}, targets = {-1, -1, -1, -1, -1};
+        // A prompt of 2 tokens (5, 6) and a response of 2 (7, 8): positions 1 and 2 are scored.
+        TokenLogProbs.nextTokenTargets(ids, targets, 1, 4);
+        assertArrayEquals(new int[] {-1, 7, 8, -1, -1}, targets);
+        TokenLogProbs.nextTokenTargets(ids, targets, 0, 5);
+        assertArrayEquals(new int[] {6, 7, 8, 9, -1}, targets);
+    }
+
+    @Test
     void rejectsTargetsOutsideTheVocabularyAndMismatchedLengths() {
         Tensor x = Tensor.zeros(2, 5);
         assertThrows(IllegalArgumentException.class, () -> TokenLogProbs.forward(new float[2], x, new int[] {0, 5}));
