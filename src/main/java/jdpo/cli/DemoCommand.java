@@ -92,6 +92,9 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
+    LoraOptions lora = new LoraOptions();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -115,6 +118,8 @@ final class DemoCommand implements Callable<Integer> {
         s.batchSize = batchSize;
         s.lr = lr;
         s.evalPrompts = evalPrompts;
+        s.lora = lora.config();
+        if (lora.mergeTo != null) throw new BadInputException("--merge-lora is a train flag; the demo writes its policy, adapter merged, to OUT/policy");
         PrintWriter out = spec.commandLine().getOut();
         Kernels kernels = runtime.create();
         try {

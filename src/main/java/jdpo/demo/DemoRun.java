@@ -17,6 +17,10 @@ import jdpo.gpt2.Gpt2Params;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
 import jdpo.io.Jsonl;
+import jdpo.lora.LoraConfig;
+import jdpo.lora.LoraLayers;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.LoraWeights;
 import jdpo.optim.AdamW;
 import jdpo.report.Charts;
 import jdpo.tensor.Kernels;
@@ -51,6 +55,8 @@ public final class DemoRun {
         public double lr = 5e-4;
         public int evalPrompts = 96;
         public int maxNewTokens = 40;
+        /** Train LoRA adapters of this config instead of every weight; null: full fine-tuning. */
+        public LoraConfig lora;
     }
 
     /** What one DPO run gave. */
@@ -114,7 +120,9 @@ public final class DemoRun {
     /** Trains a policy from the base model with DPO at {@code beta} and evaluates it. */
     public Result train(double beta, List<Samples.Sample> before, StepListener listener) throws IOException {
         long t0 = System.nanoTime();
-        Gpt2 policy = Gpt2.trainable(base.copy(), k);
+        // Under LoRA the policy is the base model itself plus adapters; the reference shares its weights.
+        LoraWeights adapter = s.lora == null ? null : new LoraWeights(base.config, s.lora).initialize(new Rng(s.seed));
+        Gpt2 policy = adapter != null ? Gpt2.withAdapters(base, new LoraLayers(adapter, true), k) : Gpt2.trainable(base.copy(), k);
         ModelReference reference = new ModelReference(base, k, false, "frozen copy of the base model");
         DpoStep step = new DpoStep(policy, reference, DpoLoss.standard(beta), false, null);
         PairEncoder enc = new PairEncoder(tok, base.config.nPositions, 0, base.config.nPositions);
@@ -135,7 +143,7 @@ public final class DemoRun {
             r.metrics.add(m);
             if (listener != null) listener.onStep(n, ts.maxSteps, m);
         });
-        r.policy = policy.params;
+        r.policy = adapter != null ? LoraMerge.merged(base, adapter) : policy.params;
         r.before = before;
         r.rewardBefore = Samples.meanReward(before);
         r.after = Samples.draw(policy.params, base, k, tok, evalPrompts, 1, s.maxNewTokens, reward, new Rng(s.seed * 7 + 2));
@@ -154,8 +162,8 @@ public final class DemoRun {
     public Result run(Path outDir) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(outDir);
-        out.printf("DPO demo: %s, %d preference pairs, beta %s, %d steps of %d pairs%n", base.config, pairs.size(),
-                s.beta, s.steps, s.batchSize);
+        out.printf("DPO demo: %s%s, %d preference pairs, beta %s, %d steps of %d pairs%n", base.config,
+                s.lora == null ? "" : ", " + s.lora, pairs.size(), s.beta, s.steps, s.batchSize);
         PreferencePair example = pairs.get(0);
         out.printf("%nA preference pair (chosen = the more positive continuation, by the reward):%n  prompt   %s%n"
                 + "  chosen   %s  (reward %+.2f)%n  rejected %s  (reward %+.2f)%n", Walkthrough.quote(example.prompt),

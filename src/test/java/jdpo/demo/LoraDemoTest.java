@@ -1,0 +1,35 @@
+package jdpo.demo;
+
+import com.google.gson.JsonObject;
+import jdpo.cli.Cli;
+import jdpo.io.Json;
+import jdpo.io.Jsonl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The demo with {@code --lora-r}: the same run and report, with only adapters training. */
+class LoraDemoTest {
+
+    @Test
+    void aShortLoraDemoTrainsAndReportsTheSameNumbers(@TempDir Path tmp) throws Exception {
+        Cli cli = Cli.run("demo", "--steps", "3", "--eval-prompts", "4", "--seed", "5", "--threads", "1", "--lr", "5e-3",
+                "--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "c_attn,c_fc", "--out", tmp.toString());
+        assertEquals(0, cli.exitCode, cli.toString());
+        assertTrue(cli.out.contains("LoRA r=4 alpha=8 on c_attn,c_fc"), cli.out);
+        List<JsonObject> m = Jsonl.readObjects(tmp.resolve("metrics.jsonl"));
+        assertEquals(3, m.size());
+        assertEquals(Math.log(2), m.get(0).get("loss").getAsDouble(), 1e-6, "the fresh adapter (B = 0) is the reference");
+        assertNotEquals(Math.log(2), m.get(2).get("loss").getAsDouble(), 1e-4, "the adapters trained");
+        JsonObject summary = Json.readObject(tmp.resolve("summary.json"));
+        for (String key : new String[] {"reward_before", "reward_after", "kl"}) assertTrue(summary.has(key), key);
+        assertTrue(Files.isRegularFile(tmp.resolve("policy/model.safetensors")), "the policy, adapter merged");
+    }
+}
