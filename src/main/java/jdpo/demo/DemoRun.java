@@ -146,7 +146,7 @@ public final class DemoRun {
         r.policy = adapter != null ? LoraMerge.merged(base, adapter) : policy.params;
         r.before = before;
         r.rewardBefore = Samples.meanReward(before);
-        r.after = Samples.draw(policy.params, base, k, tok, evalPrompts, 1, s.maxNewTokens, reward, new Rng(s.seed * 7 + 2));
+        r.after = Samples.draw(r.policy, base, k, tok, evalPrompts, 1, s.maxNewTokens, reward, new Rng(s.seed * 7 + 2));
         r.rewardAfter = Samples.meanReward(r.after);
         r.kl = Samples.klEstimate(r.after);
         r.seconds = (System.nanoTime() - t0) / 1e9;

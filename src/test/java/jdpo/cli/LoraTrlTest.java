@@ -1,6 +1,5 @@
 package jdpo.cli;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -51,13 +50,7 @@ class LoraTrlTest {
         Cli cli = Cli.run(args.toArray(new String[0]));
         assertEquals(0, cli.exitCode, cli.toString());
 
-        JsonArray expected = run.getAsJsonArray("metrics");
-        List<String> logged = Files.readAllLines(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
-        assertEquals(expected.size(), logged.size(), "logged steps");
-        for (int s = 0; s < expected.size(); s++) {
-            TrlReferenceTest.assertSameMetrics("step " + (s + 1), expected.get(s).getAsJsonObject(),
-                    JsonParser.parseString(logged.get(s)).getAsJsonObject());
-        }
+        TrlReferenceTest.assertLogsTrlsSteps(run.getAsJsonArray("metrics"), out.resolve("metrics.jsonl"));
 
         Map<String, Tensor> initial = Safetensors.read(DIR.resolve("initial/adapter_model.safetensors"));
         Map<String, Tensor> trl = Safetensors.read(DIR.resolve("trl-trained/adapter_model.safetensors"));

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo with {@code --lora-r}: the same run and report, with only adapters training. */
@@ -27,9 +26,11 @@ class LoraDemoTest {
         List<JsonObject> m = Jsonl.readObjects(tmp.resolve("metrics.jsonl"));
         assertEquals(3, m.size());
         assertEquals(Math.log(2), m.get(0).get("loss").getAsDouble(), 1e-6, "the fresh adapter (B = 0) is the reference");
-        assertNotEquals(Math.log(2), m.get(2).get("loss").getAsDouble(), 1e-4, "the adapters trained");
+        assertTrue(m.get(2).get("loss").getAsDouble() < Math.log(2) - 1e-5, "the adapters trained: " + m.get(2).get("loss"));
         JsonObject summary = Json.readObject(tmp.resolve("summary.json"));
         for (String key : new String[] {"reward_before", "reward_after", "kl"}) assertTrue(summary.has(key), key);
+        // The samples after training come from the adapted policy, not the base: it has moved away from the reference.
+        assertTrue(summary.get("kl").getAsDouble() > 1e-4, "KL " + summary.get("kl"));
         assertTrue(Files.isRegularFile(tmp.resolve("policy/model.safetensors")), "the policy, adapter merged");
     }
 }
