@@ -36,7 +36,7 @@ from trl import DPOConfig, DPOTrainer
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "weights" / "tiny"
 PAIRS = 8
-METRICS = ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
+METRICS = ["loss", "epoch", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
            "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy", "num_tokens",
            "grad_norm", "learning_rate"]
 
@@ -68,24 +68,69 @@ RUNS = {
 # Metrics of a run that depend on how the pairs are split into micro-batches (token-weighted per
 # micro-batch, then averaged) are left out of it.
 KEEP_ONLY = {"adamw-grad-accum": ["loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                                  "logps/chosen", "logps/rejected", "num_tokens", "grad_norm", "learning_rate"]}
+                                  "logps/chosen", "logps/rejected", "num_tokens", "grad_norm", "learning_rate"],
+             "adamw-grad-accum-epoch-end": ["epoch", "learning_rate"]}
+# Runs whose weight changes depend on the shuffle: no weight_change_norms, only the data's total
+# num_tokens after the last step.
+ORDER_DEPENDENT = {"adamw-grad-accum-epoch-end"}
+
+# Rows of weights/tiny/pairs.jsonl each run trains on (default: the first PAIRS).
+TRAIN_ROWS = {"adamw-grad-accum-epoch-end": list(range(12)), "sgd-grad-accum-epoch-end-one-pair": [0] * 12}
+
+# Runs written with TRL's flag names instead of jdpo's.
+TRL_SPELLING = {"adamw-grad-accum-epoch-end"}
+
+# TRL 1.13's sigmoid does not read label_smoothing (jdpo's cDPO is --loss cdpo, which TRL 1.x lacks).
+RUNS["sgd-sigmoid-ignores-label-smoothing"] = sgd(loss_type=["sigmoid"], label_smoothing=0.1)
+# discopop's temperature away from its default, so that the flag is checked too.
+RUNS["sgd-discopop-tau"] = sgd(loss_type=["discopop"], discopop_tau=0.5)
+# aot sorts the log-ratios across the batch: every step's batch holds all 8 pairs, so the sort sees
+# the same pairs in TRL and in jdpo.
+# The end of an epoch with gradient accumulation: 12 pairs, batches of 4, 2 per step, 1 epoch. The
+# Trainer makes 2 steps, the last of one micro-batch (loss divided by 1, not 2), and never reaches
+# into a second epoch. Which 8 pairs step 1 sees depends on the shuffle (TRL's and jdpo's differ), so
+# for 12 different pairs only what does not depend on it is kept; with 12 copies of one pair
+# everything is compared. This run is also spelled with TRL's flag names (TRL_SPELLING).
+RUNS["adamw-grad-accum-epoch-end"] = adamw(schedule="linear", steps=-1, per_device_train_batch_size=4,
+                                           gradient_accumulation_steps=2, num_train_epochs=1)
+RUNS["sgd-grad-accum-epoch-end-one-pair"] = sgd(steps=-1, per_device_train_batch_size=4,
+                                                gradient_accumulation_steps=2, num_train_epochs=1)
+# Evaluation of 13 held-out pairs in batches of 4 (the last holds 1): eval_loss is the mean over
+# pairs (the Trainer weights each batch by its rows), the other eval_* metrics are means of batch means.
+RUNS["sgd-eval-short-batch"] = sgd(steps=1, per_device_eval_batch_size=4)
+# Warm-up as a fraction of the steps: transformers 5.x spells it warmup_steps < 1 (jdpo: --warmup_ratio too).
+RUNS["adamw-warmup-fraction"] = adamw(schedule="linear", warmup=0.5, steps=4)
 
 # Every other loss jdpo offers, two SGD steps each (label smoothing where the loss reads it; sppo_hard's
 # gradient is ~100 times larger at the start, so it gets a smaller step to stay out of chaos).
 for loss, ls, lr in [("robust", 0.1, 0.2), ("ipo", 0.0, 0.2), ("hinge", 0.0, 0.2), ("exo_pair", 1e-3, 0.2),
-                     ("nca_pair", 0.0, 0.2), ("sppo_hard", 0.0, 2e-3), ("apo_zero", 0.0, 0.2), ("apo_down", 0.0, 0.2)]:
+                     ("nca_pair", 0.0, 0.2), ("sppo_hard", 0.0, 2e-3), ("apo_zero", 0.0, 0.2), ("apo_down", 0.0, 0.2),
+                     ("bco_pair", 0.0, 0.2), ("aot", 0.0, 0.2), ("aot_unpaired", 0.1, 0.2), ("discopop", 0.0, 0.2)]:
     RUNS[f"sgd-{loss}"] = sgd(lr=lr, loss_type=[loss], label_smoothing=ls)
 
 
-def jdpo_flags(t):
-    """The ./jdpo train flags that mean the same as TRL settings t."""
-    flags = ["--optimizer", {"adamw_torch": "adamw", "sgd": "sgd"}[t["optim"]], "--lr", str(t["learning_rate"])]
+def jdpo_flags(t, trl_spelling=False):
+    """The ./jdpo train flags that mean the same as TRL settings t (jdpo's names, or TRL's)."""
+    def name(jdpo, trl):
+        return "--" + trl if trl_spelling else jdpo
+
+    flags = ["--optimizer", {"adamw_torch": "adamw", "sgd": "sgd"}[t["optim"]],
+             name("--lr", "learning_rate"), str(t["learning_rate"])]
     if t["optim"] == "adamw_torch":
-        flags += ["--weight-decay", str(t["weight_decay"])]
-    flags += ["--lr-schedule", t["lr_scheduler_type"], "--warmup-steps", str(t["warmup_steps"]),
-              "--max-grad-norm", str(t["max_grad_norm"]), "--max-steps", str(t["max_steps"]), "--beta", str(t["beta"]),
-              "--batch-size", str(t.get("per_device_train_batch_size", PAIRS)),
-              "--grad-accum", str(t.get("gradient_accumulation_steps", 1))]
+        flags += [name("--weight-decay", "weight_decay"), str(t["weight_decay"])]
+    warmup = t["warmup_steps"]
+    flags += [name("--lr-schedule", "lr_scheduler_type"), t["lr_scheduler_type"]]
+    flags += [name("--warmup-ratio", "warmup_ratio"), str(warmup)] if 0 < warmup < 1 else [
+        name("--warmup-steps", "warmup_steps"), str(warmup)]
+    flags += [name("--max-grad-norm", "max_grad_norm"), str(t["max_grad_norm"]), "--beta", str(t["beta"]),
+              name("--batch-size", "per_device_train_batch_size"), str(t.get("per_device_train_batch_size", PAIRS)),
+              name("--grad-accum", "gradient_accumulation_steps"), str(t.get("gradient_accumulation_steps", 1))]
+    if t["max_steps"] > 0:
+        flags += [name("--max-steps", "max_steps"), str(t["max_steps"])]
+    else:
+        flags += [name("--epochs", "num_train_epochs"), str(t["num_train_epochs"])]
+    if "per_device_eval_batch_size" in t:
+        flags += [name("--eval-batch-size", "per_device_eval_batch_size"), str(t["per_device_eval_batch_size"])]
     if t.get("precompute_ref_log_probs"):
         flags.append("--precompute-ref")
     losses = t.get("loss_type", ["sigmoid"])
@@ -93,12 +138,15 @@ def jdpo_flags(t):
         flags += ["--rpo-alpha", str(t["loss_weights"][1])]
     else:
         (loss,) = losses
-        flags += ["--loss", loss, "--label-smoothing", str(t.get("label_smoothing", 0.0))]
+        flags += [name("--loss", "loss_type"), loss, name("--label-smoothing", "label_smoothing"),
+                  str(t.get("label_smoothing", 0.0))]
+    if "discopop_tau" in t:
+        flags += ["--discopop-tau", str(t["discopop_tau"])]
     return flags
 
 
 # Runs that also evaluate the final model on held-out pairs: TRL's evaluate(), jdpo's --eval-data.
-EVAL_PAIRS = {"sgd-constant": (PAIRS, 2 * PAIRS)}
+EVAL_PAIRS = {"sgd-constant": (PAIRS, 2 * PAIRS), "sgd-eval-short-batch": (PAIRS, PAIRS + 13)}
 
 
 def pairs(lo=0, hi=PAIRS):
@@ -106,7 +154,30 @@ def pairs(lo=0, hi=PAIRS):
         return [json.loads(line) for line in f if line.strip()][lo:hi]
 
 
-def run(settings, names, eval_range=None):
+def rows(indices):
+    every = pairs(0, max(indices) + 1)
+    return [every[i] for i in indices]
+
+
+def refusals():
+    """Settings TRL refuses, with its message: jdpo refuses them too."""
+    out = []
+    for settings in [dict(loss_type=["exo_pair"], label_smoothing=0.0)]:
+        model = GPT2LMHeadModel.from_pretrained(str(TINY))
+        tok = GPT2Tokenizer.from_pretrained(str(TINY))
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                DPOTrainer(model=model, args=DPOConfig(output_dir=tmp, report_to=[], use_cpu=True, bf16=False, **settings),
+                           train_dataset=Dataset.from_list(pairs()), processing_class=tok)
+                message = None
+            except ValueError as e:
+                message = str(e)
+        out.append({"trl_settings": settings, "jdpo_args": ["--loss", settings["loss_type"][0], "--label-smoothing",
+                                                             str(settings["label_smoothing"])], "trl_error": message})
+    return out
+
+
+def run(settings, names, eval_range=None, train_rows=None):
     torch.manual_seed(0)
     model = GPT2LMHeadModel.from_pretrained(str(TINY))
     tok = GPT2Tokenizer.from_pretrained(str(TINY))
@@ -116,18 +187,20 @@ def run(settings, names, eval_range=None):
         args = DPOConfig(output_dir=out, logging_steps=1, save_strategy="no", report_to=[], seed=42, use_cpu=True,
                          max_length=None, disable_tqdm=True, bf16=False, **settings)
         held_out = Dataset.from_list(pairs(*eval_range)) if eval_range else None
-        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs()), eval_dataset=held_out,
+        train = rows(train_rows) if train_rows else pairs()
+        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train), eval_dataset=held_out,
                              processing_class=tok)
         with contextlib.redirect_stdout(io.StringIO()):  # the Trainer prints its log dicts
             trainer.train()
             evaluated = trainer.evaluate() if eval_range else {}
     logged = [h for h in trainer.state.log_history if "rewards/chosen" in h]
     metrics = [{"step": h["step"], **{k: float(h[k]) for k in names}} for h in logged]
+    total_tokens = float(logged[-1]["num_tokens"])
     changes = {n.removeprefix("transformer."): torch.linalg.vector_norm(p.detach().double() - before[n]).item()
                for n, p in model.named_parameters()}
-    eval_names = ["loss"] + [n for n in METRICS if n not in ("loss", "num_tokens", "grad_norm", "learning_rate")]
+    eval_names = ["loss"] + [n for n in METRICS if n not in ("loss", "epoch", "num_tokens", "grad_norm", "learning_rate")]
     eval_metrics = {f"eval_{n}": float(evaluated[f"eval_{n}"]) for n in eval_names} if eval_range else None
-    return metrics, changes, eval_metrics
+    return metrics, changes, eval_metrics, total_tokens
 
 
 def main():
@@ -135,14 +208,22 @@ def main():
     result = {"made_by": f"trl {trl.__version__}, transformers {transformers.__version__}, torch {torch.__version__}",
               "model": "weights/tiny", "pairs": PAIRS, "batch_size": PAIRS, "runs": []}
     for name, settings in RUNS.items():
-        metrics, changes, eval_metrics = run(settings, KEEP_ONLY.get(name, METRICS), EVAL_PAIRS.get(name))
-        entry = {"name": name, "trl_settings": settings, "jdpo_args": jdpo_flags(settings),
-                 "metrics": metrics, "weight_change_norms": changes}
+        metrics, changes, eval_metrics, total_tokens = run(settings, KEEP_ONLY.get(name, METRICS), EVAL_PAIRS.get(name),
+                                                           TRAIN_ROWS.get(name))
+        entry = {"name": name, "trl_settings": settings, "jdpo_args": jdpo_flags(settings, name in TRL_SPELLING),
+                 "metrics": metrics}
+        if name in TRAIN_ROWS:
+            entry["train_rows"] = TRAIN_ROWS[name]
+        if name in ORDER_DEPENDENT:
+            entry["final_num_tokens"] = total_tokens
+        else:
+            entry["weight_change_norms"] = changes
         if eval_metrics:
             # After the last step, on pairs [lo, hi) of pairs.jsonl; jdpo logs them on the last step's line.
             entry["eval_pairs"] = list(EVAL_PAIRS[name])
             entry["eval_metrics"] = eval_metrics
         result["runs"].append(entry)
+    result["refusals"] = refusals()
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

@@ -9,7 +9,12 @@ repo="openai-community/gpt2"
 rev="${GPT2_REVISION:-main}"
 hub="https://huggingface.co"
 
-listing="$(curl -fsSL "$hub/api/models/$repo/tree/$rev")"
+unreachable() { # unreachable WHAT : one line instead of curl's own error
+  echo "download.sh: could not reach the Hugging Face hub ($hub) to $1; check the network connection (or HTTPS_PROXY) and run it again" >&2
+  exit 1
+}
+
+listing="$(curl -fsSL "$hub/api/models/$repo/tree/$rev" 2>/dev/null)" || unreachable "list $repo"
 field() { # field FILE KEY : the hub's record of FILE (KEY: oid = git blob id, lfs = LFS sha256)
   python3 -c '
 import json, sys
@@ -24,7 +29,11 @@ want_model="$(field model.safetensors lfs)"
 want_config="$(field config.json oid)"
 
 fetch() { # fetch FILE : download to a temporary name, renamed only once checked
-  curl -fL --retry 3 -o ".$1.part" "$hub/$repo/resolve/$rev/$1"
+  curl -fL --retry 3 --progress-bar -o ".$1.part" "$hub/$repo/resolve/$rev/$1" || {
+    rm -f ".$1.part"
+    echo "download.sh: downloading $1 from the Hugging Face hub failed (curl's reason is above); run it again to retry" >&2
+    exit 1
+  }
 }
 
 if [[ -f model.safetensors ]] && [[ "$(sha256sum model.safetensors | cut -d' ' -f1)" == "$want_model" ]]; then
@@ -42,4 +51,4 @@ got="$(git hash-object .config.json.part)"
 [[ "$got" == "$want_config" ]] || { echo "config.json: blob $got, the hub says $want_config" >&2; rm -f .config.json.part; exit 1; }
 mv .config.json.part config.json
 echo "config.json: git blob $got (matches the hub)"
-echo "done: $(pwd) is a Hugging Face GPT-2 directory; try ../../jdpo logprobs --model weights/gpt2 ..."
+echo "done: $(pwd) is a Hugging Face GPT-2 directory; from the repository root, try: ./jdpo logprobs --model weights/gpt2 --prompt 'Hello,' --response ' world'"

@@ -96,15 +96,18 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new BadInputException("--kernels: unknown kernels '" + k + "'; valid: " + String.join(", ", Kernels.NAMES));
             }
         }
+        Limits.atMost("--threads", threads, Limits.MAX_THREADS);
         List<Integer> threadCounts = threads == 1 ? List.of(1) : List.of(1, threads);
         PrintStream err = System.err;
-        List<MatmulBenchmark.Case> cases = MatmulBenchmark.gpt2Cases(m);
-        err.printf(Locale.ROOT, "bench: %d products x %s kernels x %s threads (vector %d bits)%n",
-                cases.size(), kernels, threadCounts, jdpo.tensor.VectorKernels.vectorBits());
         if (!config.equals("gpt2") && !config.equals("tiny")) throw new BadInputException("--config: unknown config '" + config + "'; valid: gpt2, tiny");
         if (pairs < 1 || steps < 1) throw new BadInputException("--pairs and --steps must be at least 1");
+        Limits.atMost("--pairs", pairs, Limits.MAX_BATCH);
         int maxT = StepBenchmark.config(config).nPositions;
         if (seqLen < 2 || seqLen > maxT) throw new BadInputException("--seq-len must be in [2, " + maxT + "] for " + config + ", got " + seqLen);
+        List<MatmulBenchmark.Case> cases = MatmulBenchmark.gpt2Cases(m);
+        if (!skipMatmul) checkMemory(cases);
+        err.printf(Locale.ROOT, "bench: %d products x %s kernels x %s threads (vector %d bits)%n",
+                cases.size(), kernels, threadCounts, jdpo.tensor.VectorKernels.vectorBits());
         List<MatmulBenchmark.Result> results = skipMatmul ? List.of()
                 : new MatmulBenchmark(seconds, seconds).run(cases, kernels, threadCounts,
                 (name, c) -> name.equals("scalar") ? MatmulBenchmark.scalarRows(c, scalarM) : m,
@@ -148,6 +151,19 @@ public final class BenchCommand implements Callable<Integer> {
             throw new BadInputException("--lora-targets: " + e.getMessage());
         }
         return new jdpo.lora.LoraLayers(new jdpo.lora.LoraWeights(StepBenchmark.config(config), lc).initialize(new jdpo.tensor.Rng(11)), true);
+    }
+
+    /** Refuses, before any timing, an {@code --m} whose largest product (A, B and C in float32) does not fit the heap. */
+    private void checkMemory(List<MatmulBenchmark.Case> cases) {
+        long largest = 0;
+        for (MatmulBenchmark.Case c : cases) {
+            largest = Math.max(largest, 4L * ((long) c.m() * c.k() + (long) c.k() * c.n() + (long) c.m() * c.n()));
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (largest > heap * 3 / 4) {
+            throw new BadInputException(String.format(Locale.ROOT, "--m %d: the largest product needs %d MB but the Java heap holds at most "
+                    + "%d MB; use a smaller --m, or give jdpo more memory (JDPO_JAVA_OPTS=-Xmx8g ./jdpo bench ...)", m, largest >> 20, heap >> 20));
+        }
     }
 
     private static JsonObject stepJson(StepBenchmark.Result s) {

@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.OutputDirectory;
 import jdpo.tensor.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +41,9 @@ import java.util.concurrent.Callable;
                 + "positive and half negative. A lexicon scores a review's sentiment from -1 to +1: that is "
                 + "the reward. The preference pairs pair a more positive continuation (chosen) with a less "
                 + "positive one (rejected). DPO trains the model on them against a frozen copy of itself; "
-                + "the demo then samples continuations of prompts it never trained on, before and after."},
+                + "the demo then samples continuations of prompts it never trained on, before, during and after, "
+                + "and reports their mean reward, how many are still well-formed reviews (sentences the review "
+                + "grammar could have written) and the KL divergence from the reference."},
         mixinStandardHelpOptions = true, sortOptions = false)
 final class DemoCommand implements Callable<Integer> {
 
@@ -53,24 +56,40 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default: runs/demo-<time>).")
     Path out;
 
-    @Option(names = "--beta", defaultValue = "0.1", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--beta", defaultValue = "0.3", paramLabel = "B", description = "DPO beta. Default: ${DEFAULT-VALUE}.")
     double beta;
 
-    @Option(names = "--steps", defaultValue = "80", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", defaultValue = "125", paramLabel = "N", description = "DPO steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "PAIRS", description = "Pairs per step. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "5e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "2e-4", paramLabel = "LR", description = "AdamW learning rate. Default: ${DEFAULT-VALUE}.")
     double lr;
+
+    @Option(names = "--rpo-alpha", defaultValue = "10", paramLabel = "A",
+            description = "Weight of RPO's negative log-likelihood term on the chosen responses (TRL's rpo_alpha; 0: plain DPO). Default: ${DEFAULT-VALUE}.")
+    double rpoAlpha;
 
     @Option(names = "--eval-prompts", defaultValue = "96", paramLabel = "N", description = "Held-out prompts sampled before and after. Default: ${DEFAULT-VALUE}.")
     int evalPrompts;
 
+    @Option(names = "--overoptimize",
+            description = "The over-optimization lesson: plain DPO with a small beta and a large step (--rpo-alpha 0 --beta 0.1 --lr 5e-4 --steps 80 --eval-every 10, unless given). The reward climbs while the samples stop being reviews; the demo prints where the well-formed rate falls.")
+    boolean overoptimize;
+
+    @Option(names = "--eval-every", defaultValue = "25", paramLabel = "N",
+            description = "Evaluate on the held-out prompts every N steps (reward, well-formed rate, KL; 0: only after training). Default: ${DEFAULT-VALUE}.")
+    int evalEvery;
+
     @Option(names = "--beta-sweep", split = ",", paramLabel = "B1,B2,...",
             description = "Train one policy per beta and plot reward against KL (e.g. 0.01,0.03,0.1,0.3,1).")
     List<Double> betaSweep;
+
+    @Option(names = "--evaluate", paramLabel = "DIR",
+            description = "Compare a model trained from the base model (e.g. by `jdpo train`) with it on the held-out prompts: reward, well-formed rate, KL. Then stop.")
+    Path evaluate;
 
     @Option(names = "--make-pairs", paramLabel = "FILE",
             description = "Sample the base model on training prompts, rank by reward and write preference pairs, then stop.")
@@ -102,6 +121,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (writeCorpus != null) {
             if (corpusSize < 1) throw new BadInputException("--corpus-size must be at least 1");
+            OutputDirectory.requireNewFile(writeCorpus, "--write-corpus");
             List<String> corpus = new ReviewWorld().corpus(new Rng(seed), corpusSize);
             AtomicFiles.write(writeCorpus, tmp -> Files.write(tmp, corpus, StandardCharsets.UTF_8));
             err.println("wrote " + corpus.size() + " reviews to " + writeCorpus);
@@ -110,6 +130,16 @@ final class DemoCommand implements Callable<Integer> {
         if (!(beta > 0)) throw new BadInputException("--beta must be > 0, got " + beta);
         if (steps < 1 || batchSize < 1 || evalPrompts < 1) throw new BadInputException("--steps, --batch-size and --eval-prompts must be at least 1");
         if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
+        if (!(rpoAlpha >= 0) || !Double.isFinite(rpoAlpha)) throw new BadInputException("--rpo-alpha must be >= 0, got " + rpoAlpha);
+        if (evalEvery < 0) throw new BadInputException("--eval-every must be >= 0, got " + evalEvery);
+        if (overoptimize) {
+            var given = spec.commandLine().getParseResult();
+            if (!given.hasMatchedOption("--rpo-alpha")) rpoAlpha = 0;
+            if (!given.hasMatchedOption("--beta")) beta = 0.1;
+            if (!given.hasMatchedOption("--lr")) lr = 5e-4;
+            if (!given.hasMatchedOption("--steps")) steps = 80;
+            if (!given.hasMatchedOption("--eval-every")) evalEvery = 10;
+        }
         DemoRun.Settings s = new DemoRun.Settings();
         s.model = model != null ? model : defaultModel();
         s.seed = seed;
@@ -118,21 +148,33 @@ final class DemoCommand implements Callable<Integer> {
         s.batchSize = batchSize;
         s.lr = lr;
         s.evalPrompts = evalPrompts;
+        s.evalEvery = evalEvery;
+        s.rpoAlpha = rpoAlpha;
         s.lora = lora.config();
         if (lora.mergeTo != null) throw new BadInputException("--merge-lora is a train flag; the demo writes its policy, adapter merged, to OUT/policy");
         PrintWriter out = spec.commandLine().getOut();
         Kernels kernels = runtime.create();
         try {
             if (makePairs != null) return makePairs(s, kernels, err);
-            DemoRun demo = new DemoRun(s, kernels, out);
+            if (evaluate != null) {
+                new DemoRun(s, kernels, out).compare(evaluate);
+                return 0;
+            }
+            if (betaSweep != null) {
+                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
+            }
             Path dir = this.out != null ? this.out
                     : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            if (betaSweep != null && !betaSweep.isEmpty()) {
-                for (double b : betaSweep) if (!(b > 0)) throw new BadInputException("--beta-sweep: every beta must be > 0, got " + b);
-                BetaSweep.run(demo, betaSweep, dir, out);
-            } else {
-                demo.run(dir);
+            // A demo folder may be written again (its files are the demo's own); a sweep's folder is a sweep's.
+            String kind = betaSweep != null && !betaSweep.isEmpty() ? "demo --beta-sweep" : "demo";
+            try (OutputDirectory claimed = OutputDirectory.claim(dir, kind, true);
+                 Interruption interruption = Interruption.installStopAtOnce(err,
+                         "the demo stopped; " + dir + " holds what it wrote so far", claimed::close)) {
+                DemoRun demo = new DemoRun(s, kernels, out);
+                if (kind.equals("demo")) demo.run(dir);
+                else BetaSweep.run(demo, betaSweep, dir, out);
             }
+            jdpo.report.HtmlReport.afterRun(dir, jdpo.report.RunInfo.demo(dir, s.model, beta), kernels, out);
             return 0;
         } finally {
             kernels.parallel().close();
@@ -141,6 +183,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int makePairs(DemoRun.Settings s, Kernels kernels, PrintWriter err) throws Exception {
         if (pairPrompts < 1 || samplesPerPrompt < 2) throw new BadInputException("--pair-prompts must be >= 1 and --samples-per-prompt >= 2");
+        OutputDirectory.requireNewFile(makePairs, "--make-pairs");
         Gpt2Params base = Gpt2Checkpoint.load(s.model).params;
         Tokenizer tok = Tokenizer.load(s.model);
         Rng rng = new Rng(seed);

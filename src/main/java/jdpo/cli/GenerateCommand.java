@@ -86,6 +86,8 @@ final class GenerateCommand implements Callable<Integer> {
             }
             Sampler sampler = new Sampler(temperature, topK, topP, params.config.vocabSize);
             Generation g = Generation.run(params, kernels, promptIds, maxNewTokens, sampler, new Rng(seed), tok.eosId());
+            double[] drawn = g.probs();
+            for (int i = 0; i < drawn.length; i++) Finite.check(drawn[i], "the probability of generated token " + i);
             // <|endoftext|> ends the text; it is listed with --show-probs and in --json, not printed as text
             String text = tok.decode(g.textIds());
             if (json) {

@@ -60,6 +60,9 @@ final class LogprobsCommand implements Callable<Integer> {
         Kernels kernels = runtime.create();
         try {
             ResponseLogProbs.Result r = ResponseLogProbs.compute(params, kernels, tok, prompt, response, eos);
+            for (int j = 0; j < r.logprobs.length; j++) {
+                Finite.check(r.logprobs[j], "the log-prob of response token " + j + " (position " + (r.promptIds.length + j) + ")");
+            }
             if (json) {
                 JsonObject o = new JsonObject();
                 JsonArray promptIds = new JsonArray();

@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import jdpo.dpo.StepMetrics;
 import jdpo.io.BadInputException;
-import jdpo.io.Json;
 import jdpo.io.Jsonl;
 import jdpo.report.Charts;
 
@@ -18,38 +17,78 @@ import java.util.Map;
 
 /**
  * The metrics JSON lines of a training run. The file is opened for each line and closed again,
- * so it follows a checkpoint directory that is swapped underneath it. On resume, lines past the
- * resumed step (written after the last checkpoint) are dropped so the log matches a straight run;
- * the lines kept are kept as they were written, byte for byte.
+ * so a crash loses at most the line being written. On resume, lines past the resumed step
+ * (written after the last checkpoint) are dropped so the log matches a straight run; the lines
+ * kept are kept as they were written, byte for byte.
+ *
+ * <p>An existing file is taken over only when jdpo wrote it: every line a JSON object with a
+ * numeric {@code "step"} (a last line torn by a crash aside). Anything else is a user's file and
+ * is refused, never truncated.
  */
 final class MetricsLog {
+    static final String DEFAULT_NAME = "metrics.jsonl";
     private final Path file;
     private final List<JsonObject> kept = new ArrayList<>();
 
-    MetricsLog(Path file, int resumeStep) throws IOException {
+    private MetricsLog(Path file) {
         this.file = file;
-        if (resumeStep > 0 && Files.isRegularFile(file)) {
-            StringBuilder text = new StringBuilder();
-            String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n");
-            for (int i = 0; i < lines.length; i++) {
-                if (lines[i].isBlank()) continue;
-                JsonObject o;
-                try {
-                    o = Json.parse(lines[i], file + ":" + (i + 1)).getAsJsonObject();
-                } catch (BadInputException | IllegalStateException e) {
-                    if (i == lines.length - 1) break; // a line torn by a crash; it came after the checkpoint
-                    throw e;
-                }
-                JsonElement s = o.get("step");
-                if (s != null && s.isJsonPrimitive() && s.getAsDouble() <= resumeStep) {
-                    kept.add(o);
-                    text.append(lines[i]).append('\n');
-                }
+    }
+
+    /** The log of a run that resumes after {@code resumeStep} (0: a new run). */
+    static MetricsLog open(Path file, int resumeStep) throws IOException {
+        MetricsLog log = new MetricsLog(file);
+        Path parent = file.toAbsolutePath().getParent();
+        try {
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new BadInputException(parent + ": cannot create the metrics directory (" + jdpo.io.FileProblems.reason(e) + ")", e);
+        }
+        List<String> lines = readOwn(file);
+        if (lines == null) return log;
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            JsonObject o = metricsLine(line);
+            if (o.get("step").getAsDouble() <= resumeStep) {
+                log.kept.add(o);
+                text.append(line).append('\n');
             }
-            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-            jdpo.io.AtomicFiles.write(file, tmp -> Files.write(tmp, bytes));
-        } else {
-            Files.deleteIfExists(file);
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        jdpo.io.AtomicFiles.write(file, tmp -> Files.write(tmp, bytes));
+        return log;
+    }
+
+    /**
+     * The metrics lines of {@code file} (null when there is no such file), refusing a file that
+     * jdpo did not write. A last line torn by a crash is dropped: it came after the checkpoint.
+     */
+    static List<String> readOwn(Path file) throws IOException {
+        if (!Files.exists(file)) return null;
+        if (!Files.isRegularFile(file)) throw new BadInputException(file + ": --metrics is not a regular file");
+        String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n");
+        List<String> own = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) continue;
+            if (metricsLine(lines[i]) != null) {
+                own.add(lines[i]);
+            } else if (!(i == lines.length - 1 && !lines[i].endsWith("}"))) {
+                throw new BadInputException(file + ":" + (i + 1) + ": not a metrics line jdpo wrote (no \"step\"); "
+                        + "jdpo replaces only its own metrics files, so choose another --metrics");
+            }
+        }
+        return own;
+    }
+
+    /** The line as a metrics object, or null when it is not one jdpo writes. */
+    private static JsonObject metricsLine(String line) {
+        try {
+            JsonElement e = com.google.gson.JsonParser.parseString(line);
+            if (!e.isJsonObject()) return null;
+            JsonElement s = e.getAsJsonObject().get("step");
+            boolean numeric = s != null && s.isJsonPrimitive() && s.getAsJsonPrimitive().isNumber();
+            return numeric ? e.getAsJsonObject() : null;
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

@@ -24,6 +24,7 @@ final class RuntimeOptions {
     /** Builds the kernels; the caller closes the returned {@link Parallel} when done. */
     Kernels create() {
         if (threads < 1) throw new jdpo.io.BadInputException("--threads must be at least 1, got " + threads);
+        Limits.atMost("--threads", threads, Limits.MAX_THREADS);
         String name = kernels;
         if (!Kernels.NAMES.contains(name)) {
             throw new jdpo.io.BadInputException("--kernels: unknown kernels '" + name + "'; valid: "

@@ -12,6 +12,7 @@ import jdpo.dpo.PreferencePair;
 import jdpo.dpo.Reference;
 import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Params;
+import jdpo.io.BadInputException;
 import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -22,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -67,80 +67,100 @@ final class ScoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         dpo.validate();
         if (batchSize < 1) throw new jdpo.io.BadInputException("--batch-size must be at least 1, got " + batchSize);
+        Limits.atMost("--batch-size", batchSize, Limits.MAX_BATCH);
         Kernels kernels = runtime.create();
         try {
             Gpt2Params base = ModelLoader.params(model, err);
-            // With --adapter the default reference is the base model, as in LoRA training.
             Gpt2Params policyParams = adapter.dir == null ? base
                     : jdpo.lora.LoraMerge.merged(base, jdpo.lora.PeftAdapter.read(adapter.dir, base.config));
             Tokenizer tok = ModelLoader.tokenizer(model, policyParams);
-            boolean average = dpo.averageLogps || dpo.lossType().averagesLogps();
-            Reference ref = dpo.referenceFree ? Reference.NONE
-                    : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : base, kernels, average,
-                    dpo.refModel != null ? dpo.refModel.toString() : adapter.dir != null ? model + " without the adapter" : "the policy itself");
-            DpoStep step = new DpoStep(Gpt2.frozen(policyParams, kernels), ref, dpo.loss(), average, null);
-            PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions);
-            List<PreferencePair> pairs = PreferenceData.read(data);
+            DpoStep step = scoringStep(policyParams, base, kernels, err);
+            PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions,
+                    dpo.tokenizationMode());
+            dpo.warnings(err);
+            List<PreferencePair> read = PreferenceData.read(data);
+            PairEncoder.Encoded encoded = encoder.encodeAll(read);
+            dpo.reportLengths(encoded, read.size(), encoder, data, err);
+            List<PreferencePair> pairs = encoded.texts();
+            if (pairs.isEmpty()) throw new BadInputException(data + ": every pair was dropped: each prompt alone fills --max-length");
             if (!json) {
                 out.printf("%-18s %12s %12s %12s %12s %10s %10s %9s%n", "pair", "logp chosen", "logp reject",
                         "ref chosen", "ref reject", "reward c", "reward r", "loss");
             }
-            double lossSum = 0, accSum = 0, marginSum = 0;
-            int truncated = 0;
+            Totals totals = new Totals();
             for (int from = 0; from < pairs.size(); from += batchSize) {
                 int to = Math.min(pairs.size(), from + batchSize);
-                List<EncodedPair> enc = new ArrayList<>();
-                for (PreferencePair p : pairs.subList(from, to)) {
-                    EncodedPair e = encoder.encode(p);
-                    if (e.truncated) truncated++;
-                    enc.add(e);
-                }
-                int[] ids = new int[to - from];
-                for (int i = 0; i < ids.length; i++) ids[i] = from + i;
-                DpoStep.Result r = step.run(new PreferenceBatch(enc, tok.eosId()), ids, false, 0);
-                for (int i = 0; i < ids.length; i++) {
-                    // The loss of what the loss reads; rewards of the summed log-probs (they differ for IPO).
-                    PairLoss pl = r.loss.pairs()[i], rw = r.rewards.pairs()[i];
-                    lossSum += pl.loss();
-                    marginSum += rw.margin();
-                    if (rw.rewardCorrect()) accSum++;
-                    if (json) {
-                        JsonObject o = new JsonObject();
-                        o.addProperty("pair", pairs.get(from + i).source);
-                        o.addProperty("logps/chosen", r.policyChosenLogps[i]);
-                        o.addProperty("logps/rejected", r.policyRejectedLogps[i]);
-                        o.addProperty("ref_logps/chosen", r.refChosenLogps[i]);
-                        o.addProperty("ref_logps/rejected", r.refRejectedLogps[i]);
-                        o.addProperty("rewards/chosen", rw.chosenReward());
-                        o.addProperty("rewards/rejected", rw.rejectedReward());
-                        o.addProperty("loss", pl.loss());
-                        out.println(o);
-                    } else {
-                        out.printf(Locale.ROOT, "%-18s %12.4f %12.4f %12.4f %12.4f %10.4f %10.4f %9.5f%n",
-                                Text.quote(pairs.get(from + i).source.replaceAll(".*[/\\\\]", ""), 16),
-                                r.policyChosenLogps[i], r.policyRejectedLogps[i], r.refChosenLogps[i], r.refRejectedLogps[i],
-                                rw.chosenReward(), rw.rejectedReward(), pl.loss());
-                    }
-                }
+                scoreBatch(step, encoded.pairs().subList(from, to), tok, pairs, from, totals, out);
             }
-            int n = pairs.size();
-            if (truncated > 0) err.println("warning: " + data + ": " + truncated + " of " + n + " pairs truncated to fit");
-            if (json) {
-                JsonObject s = new JsonObject();
-                s.addProperty("summary", true);
-                s.addProperty("pairs", n);
-                s.addProperty("loss", lossSum / n);
-                s.addProperty("rewards/accuracies", accSum / n);
-                s.addProperty("rewards/margins", marginSum / n);
-                out.println(s);
-            } else {
-                out.printf(Locale.ROOT, "%n%d pairs: mean loss %.6f, reward accuracy %.3f, mean margin %.5f (%s, beta %s)%n",
-                        n, lossSum / n, accSum / n, marginSum / n, dpo.lossType().trlName(), dpo.beta);
-            }
+            printSummary(out, totals, pairs.size());
             out.flush();
             return 0;
         } finally {
             kernels.parallel().close();
+        }
+    }
+
+    /** A forward-only DPO step of the policy against the reference (none, another model, or the policy itself). */
+    /** @param base the model without --adapter: the default reference when there is one, as in LoRA training */
+    private DpoStep scoringStep(Gpt2Params policyParams, Gpt2Params base, Kernels kernels, PrintWriter err) {
+        boolean average = dpo.averageLogps || dpo.lossType().averagesLogps();
+        Reference ref = dpo.referenceFree ? Reference.NONE
+                : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : base, kernels, average,
+                dpo.refModel != null ? dpo.refModel.toString() : adapter.dir != null ? model + " without the adapter" : "the policy itself");
+        return new DpoStep(Gpt2.frozen(policyParams, kernels), ref, dpo.loss(), average, null);
+    }
+
+    /** Sums over the pairs scored so far, for the summary. */
+    private static final class Totals {
+        double loss, accuracy, margin;
+    }
+
+    /** Scores the encoded pairs {@code enc} (pairs {@code from} on) in one forward pass and prints a line (or a JSON object) per pair. */
+    private void scoreBatch(DpoStep step, List<EncodedPair> enc, Tokenizer tok, List<PreferencePair> pairs, int from,
+                            Totals totals, PrintWriter out) {
+        int[] ids = new int[enc.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = from + i;
+        DpoStep.Result r = step.run(new PreferenceBatch(enc, tok.eosId()), ids, false, 0);
+        for (int i = 0; i < ids.length; i++) {
+            // The loss of what the loss reads; rewards of the summed log-probs (they differ for IPO).
+            PairLoss pl = r.loss.pairs()[i], rw = r.rewards.pairs()[i];
+            String source = pairs.get(from + i).source;
+            JsonObject o = new JsonObject();
+            o.addProperty("pair", source);
+            o.addProperty("logps/chosen", r.policyChosenLogps[i]);
+            o.addProperty("logps/rejected", r.policyRejectedLogps[i]);
+            o.addProperty("ref_logps/chosen", r.refChosenLogps[i]);
+            o.addProperty("ref_logps/rejected", r.refRejectedLogps[i]);
+            o.addProperty("rewards/chosen", rw.chosenReward());
+            o.addProperty("rewards/rejected", rw.rejectedReward());
+            o.addProperty("loss", pl.loss());
+            Finite.json(o, source);
+            totals.loss += pl.loss();
+            totals.margin += rw.rewardMargin();
+            if (rw.rewardCorrect()) totals.accuracy++;
+            if (json) {
+                out.println(o);
+            } else {
+                out.printf(Locale.ROOT, "%-18s %12.4f %12.4f %12.4f %12.4f %10.4f %10.4f %9.5f%n",
+                        Text.quote(source.replaceAll(".*[/\\\\]", ""), 16),
+                        r.policyChosenLogps[i], r.policyRejectedLogps[i], r.refChosenLogps[i], r.refRejectedLogps[i],
+                        rw.chosenReward(), rw.rejectedReward(), pl.loss());
+            }
+        }
+    }
+
+    private void printSummary(PrintWriter out, Totals t, int n) {
+        if (json) {
+            JsonObject s = new JsonObject();
+            s.addProperty("summary", true);
+            s.addProperty("pairs", n);
+            s.addProperty("loss", t.loss / n);
+            s.addProperty("rewards/accuracies", t.accuracy / n);
+            s.addProperty("rewards/margins", t.margin / n);
+            out.println(Finite.json(s, "summary"));
+        } else {
+            out.printf(Locale.ROOT, "%n%d pairs: mean loss %.6f, reward accuracy %.3f, mean margin %.5f (%s, beta %s)%n",
+                    n, t.loss / n, t.accuracy / n, t.margin / n, dpo.lossType().trlName(), dpo.beta);
         }
     }
 }

@@ -5,7 +5,7 @@ import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Checkpoint;
 import jdpo.gpt2.Gpt2Config;
 import jdpo.gpt2.Gpt2Params;
-import jdpo.io.AtomicFiles;
+import jdpo.io.OutputDirectory;
 import jdpo.io.BadInputException;
 import jdpo.io.Jsonl;
 import jdpo.optim.AdamW;
@@ -96,11 +96,16 @@ final class SftCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         if (steps < 1 || batchSize < 1) throw new BadInputException("--steps and --batch-size must be at least 1");
-        if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
+        Limits.atMost("--steps", steps, Limits.MAX_STEPS);
+        Limits.atMost("--batch-size", batchSize, Limits.MAX_BATCH);
+        if (!(lr > 0) || !Double.isFinite(lr)) throw new BadInputException("--lr must be > 0, got " + lr);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
         if (logEvery < 1) throw new BadInputException("--log-every must be at least 1");
         List<String> texts = readTexts(data);
         Kernels kernels = runtime.create();
-        try {
+        // sft rewrites its own model files, so an sft folder may be written again (and continued: --model = --out).
+        try (OutputDirectory dir = OutputDirectory.claim(out, "sft", true);
+             Interruption interruption = Interruption.install(err)) {
             long t0 = System.nanoTime();
             Tokenizer tok;
             Gpt2Params params;
@@ -114,39 +119,54 @@ final class SftCommand implements Callable<Integer> {
                 Gpt2Config config = new Gpt2Config(nLayer, nHead, nEmbd, nPositions, tok.vocabSize(), 1e-5f, tok.eosId(), tok.eosId());
                 params = new Gpt2Params(config).initialize(new Rng(seed));
             }
+            interruption.check("nothing was trained yet; " + out + " is as it was");
             List<int[]> ids = new ArrayList<>(texts.size());
             for (String t : texts) ids.add(tok.encode(t));
             err.println("model: " + params.config);
             Gpt2 gpt = Gpt2.trainable(params, kernels);
-            SftTrainer.Settings s = new SftTrainer.Settings();
-            s.steps = steps;
-            s.batchSize = batchSize;
-            s.lr = lr;
-            s.warmupSteps = warmupSteps;
-            s.seed = seed;
-            double[] smoothed = {Double.NaN};
-            new SftTrainer(gpt, new AdamW(0.9, 0.95, 1e-8, weightDecay, kernels.parallel()), ids, tok.eosId(), s)
-                    .train((step, loss, rate, norm, tokens, sec) -> {
-                        smoothed[0] = Double.isNaN(smoothed[0]) ? loss : 0.95 * smoothed[0] + 0.05 * loss;
-                        if (step % logEvery == 0 || step == steps) {
-                            err.printf(Locale.ROOT, "step %5d/%d  loss %.4f (smoothed %.4f)  lr %.2e  grad_norm %.3f  %.0f tok/s%n",
-                                    step, steps, loss, smoothed[0], rate, norm, tokens / sec);
-                            err.flush();
-                        }
-                    });
+            train(gpt, ids, tok, dir, interruption, err);
             double finalLoss = SftTrainer.evaluate(gpt, ids.subList(0, Math.min(ids.size(), 512)), tok.eosId(), 64);
-            Tokenizer finalTok = tok;
-            Gpt2Params finalParams = params;
-            AtomicFiles.replaceDirectory(out, tmp -> {
-                Gpt2Checkpoint.writeInto(tmp, finalParams);
-                finalTok.save(tmp);
-            });
+            save(dir, params, tok);
             err.printf(Locale.ROOT, "saved %s: cross-entropy %.4f on the first %d texts, %.1f s%n", out, finalLoss,
                     Math.min(ids.size(), 512), (System.nanoTime() - t0) / 1e9);
             return 0;
         } finally {
             kernels.parallel().close();
         }
+    }
+
+    /** The training loop; a signal saves the model of the last finished step and stops. */
+    private void train(Gpt2 gpt, List<int[]> ids, Tokenizer tok, OutputDirectory dir, Interruption interruption, PrintWriter err)
+            throws IOException {
+        SftTrainer.Settings s = new SftTrainer.Settings();
+        s.steps = steps;
+        s.batchSize = batchSize;
+        s.lr = lr;
+        s.warmupSteps = warmupSteps;
+        s.seed = seed;
+        double[] smoothed = {Double.NaN};
+        new SftTrainer(gpt, new AdamW(0.9, 0.95, 1e-8, weightDecay, gpt.kernels().parallel()), ids, tok.eosId(), s)
+                .train((step, loss, rate, norm, tokens, sec) -> {
+                    smoothed[0] = Double.isNaN(smoothed[0]) ? loss : 0.95 * smoothed[0] + 0.05 * loss;
+                    if (step % logEvery == 0 || step == steps || interruption.requested()) {
+                        err.printf(Locale.ROOT, "step %5d/%d  loss %.4f (smoothed %.4f)  lr %.2e  grad_norm %.3f  %.0f tok/s%n",
+                                step, steps, loss, smoothed[0], rate, norm, tokens / sec);
+                        err.flush();
+                    }
+                    if (interruption.requested() && step < steps) {
+                        save(dir, gpt.params, tok);
+                        interruption.check("saved the model of step " + step + " of " + steps + " in " + out
+                                + "; continue training it with --model " + out);
+                    }
+                });
+    }
+
+    /** Writes the model's files into {@code --out} together, leaving anything else there alone. */
+    private static void save(OutputDirectory dir, Gpt2Params params, Tokenizer tok) {
+        dir.writeFiles(tmp -> {
+            Gpt2Checkpoint.writeInto(tmp, params);
+            tok.save(tmp);
+        });
     }
 
     static List<String> readTexts(Path file) throws IOException {

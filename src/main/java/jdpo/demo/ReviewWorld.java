@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import jdpo.tensor.Rng;
 
 /**
@@ -258,6 +260,73 @@ public final class ReviewWorld {
     private static String joined(Rng rng, String first, String clause) {
         String joiner = pick(rng, JOINERS);
         return first + joiner + (joiner.equals(" . ") ? capitalize(clause) : clause);
+    }
+
+    /**
+     * Whether a text is one of this world's continuations, exactly as {@link #continuation} writes
+     * them: the recognizer of the same grammar, so "is it still a review?" has a yes/no answer.
+     * A model's sample is well-formed when it is accepted; e.g. " truly wonderful and I loved
+     * every minute of it ." is, " perfect and it solid ." (no such complement) and
+     * " great and I enjoyed it a lot ." (one point of praise needs a strong clause) are not.
+     */
+    public boolean isContinuation(String text) {
+        return CONTINUATION.matcher(text).matches();
+    }
+
+    /** The language of {@link #continuation}, built case by case from the same tables. */
+    private static final Pattern CONTINUATION = Pattern.compile(" (?:" + polarPattern(POSITIVE, NEGATIVE)
+            + "|" + polarPattern(NEGATIVE, POSITIVE) + "|" + neutralPattern()
+            + "|" + mixedPattern(POSITIVE, NEGATIVE) + "|" + mixedPattern(NEGATIVE, POSITIVE) + ") \\.");
+
+    /** The eight complements of {@link #polar}; each with the clauses its points call for. */
+    private static String polarPattern(Pole pole, Pole opposite) {
+        String strong = anyOf(pole.strong), mild = anyOf(pole.mild);
+        String strongClause = clause(pole.strongClauses), anyClause = clause(concat(pole.strongClauses, pole.mildClauses));
+        return anyOf(List.of(
+                intensifiedPattern(strong) + anyClause,                                 // 2 points
+                strong + " and " + mild + "(?:" + anyClause + ")?",                     // 3
+                intensifiedPattern(mild) + strongClause,                                // 1
+                "not " + anyOf(opposite.mild) + " at all" + strongClause,               // 1
+                "never " + anyOf(opposite.mild) + strongClause,                         // 1
+                mild + " , even " + strong + "(?:" + anyClause + ")?",                  // 3
+                "a (?:real )?" + anyOf(pole.nouns) + anyClause,                         // 2
+                strong + " from start to finish" + anyClause), false);                  // 2
+    }
+
+    private static String neutralPattern() {
+        return anyOf(NEUTRAL_COMPLEMENTS) + "(?:" + clause(NEUTRAL_CLAUSES) + ")?";
+    }
+
+    private static String mixedPattern(Pole first, Pole second) {
+        String contrast = " , but " + anyOf(CONTRASTS) + " was ";
+        return anyOf(List.of(intensifiedPattern(anyOf(first.strong)) + contrast + anyOf(second.strong),
+                intensifiedPattern(anyOf(first.mild)) + contrast + anyOf(second.mild)), false);
+    }
+
+    private static String intensifiedPattern(String word) {
+        return "(?:" + anyOf(INTENSIFIERS) + " )?" + word;
+    }
+
+    /** A joiner and a clause, as {@link #joined} writes them (capitalized after " . "). */
+    private static String clause(List<String> clauses) {
+        List<String> capitalized = clauses.stream().map(ReviewWorld::capitalize).collect(Collectors.toList());
+        List<String> midSentence = JOINERS.stream().filter(j -> !j.equals(" . ")).collect(Collectors.toList());
+        return "(?:" + anyOf(midSentence) + anyOf(clauses) + "|" + Pattern.quote(" . ") + anyOf(capitalized) + ")";
+    }
+
+    private static String anyOf(List<String> literals) {
+        return anyOf(literals, true);
+    }
+
+    /** A non-capturing alternation of the options, quoted as literals when {@code quote}. */
+    private static String anyOf(List<String> options, boolean quote) {
+        return options.stream().map(o -> quote ? Pattern.quote(o) : o).collect(Collectors.joining("|", "(?:", ")"));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /**

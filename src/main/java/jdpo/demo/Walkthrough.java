@@ -33,6 +33,10 @@ final class Walkthrough {
                 beta * z, DpoLoss.sigmoid(beta * z));
         out.printf(Locale.ROOT, "  loss               -log sigma(%.4f)                  = %8.4f   (ln 2 = 0.6931 when policy = reference)%n",
                 beta * z, value);
+        if (ratioW < 0) {
+            out.printf("%n  The chosen log-ratio is negative: DPO made y_w less likely too. The loss only asks the margin%n"
+                    + "  to grow, and the rejected response fell faster (notebooks/04-dpo-loss.ipynb, \"A few training steps\").%n");
+        }
     }
 
     /** Prints one response's table (eos included, as DPO scores it) and returns {log pi(y|x), log pi_ref(y|x)}. */

@@ -17,6 +17,11 @@ import java.util.List;
  *
  * <p>The order of the pairs in epoch e is a shuffle drawn from {@code seed} and e alone, so a
  * run resumed at step s sees exactly the batches a straight run would.
+ *
+ * <p>Epochs and accumulation as Hugging Face's Trainer counts them: an epoch of M micro-batches
+ * makes {@code ceil(M / gradAccum)} optimizer steps; each takes the next {@code gradAccum}
+ * micro-batches of the epoch, the last one only those that are left (its loss divided by how
+ * many it took), so no step reaches into the next epoch.
  */
 public final class DpoTrainer {
 
@@ -30,6 +35,8 @@ public final class DpoTrainer {
         public double lr = 1e-6;
         public double maxGradNorm = 1.0;
         public int warmupSteps = 0;
+        /** Warm-up as a fraction of all steps, {@code ceil(ratio * totalSteps)}; used when {@code > 0}. */
+        public double warmupRatio = 0;
         public String schedule = "linear";
         public long seed = 42;
     }
@@ -46,6 +53,7 @@ public final class DpoTrainer {
     private final Settings s;
     private final int padId;
     private final int microPerEpoch;
+    private final int stepsPerEpoch;
     private final int totalSteps;
     private final LrSchedule schedule;
 
@@ -62,13 +70,19 @@ public final class DpoTrainer {
         this.s = settings;
         this.padId = padId;
         this.microPerEpoch = (pairs.size() + settings.batchSize - 1) / settings.batchSize;
+        this.stepsPerEpoch = (microPerEpoch + settings.gradAccum - 1) / settings.gradAccum;
         if (settings.maxSteps > 0) {
             totalSteps = settings.maxSteps;
         } else {
             if (!(settings.epochs > 0)) throw new IllegalArgumentException("epochs must be > 0 when no max steps are given");
-            totalSteps = Math.max(1, (int) Math.ceil(settings.epochs * microPerEpoch / settings.gradAccum));
+            totalSteps = Math.max(1, (int) Math.ceil(settings.epochs * stepsPerEpoch));
         }
-        this.schedule = LrSchedule.of(settings.schedule, settings.warmupSteps, totalSteps);
+        this.schedule = LrSchedule.of(settings.schedule, warmupSteps(), totalSteps);
+    }
+
+    /** The warm-up in steps: {@code --warmup-ratio} of all steps (rounded up), or {@code --warmup-steps}. */
+    public int warmupSteps() {
+        return s.warmupRatio > 0 ? (int) Math.ceil(s.warmupRatio * totalSteps) : s.warmupSteps;
     }
 
     public int totalSteps() {
@@ -79,12 +93,25 @@ public final class DpoTrainer {
         return optimizer;
     }
 
-    /** Pair indices of micro-batch {@code m} (counting from the start of training). */
-    int[] microBatch(int m) {
-        int epoch = m / microPerEpoch, j = m % microPerEpoch;
+    /** Pair indices of micro-batch {@code j} of epoch {@code epoch}. */
+    int[] microBatch(int epoch, int j) {
         int[] order = epochOrder(epoch);
         int from = j * s.batchSize, to = Math.min(order.length, from + s.batchSize);
         return java.util.Arrays.copyOfRange(order, from, to);
+    }
+
+    /** The micro-batches of optimizer step {@code step} (from 0): the next gradAccum of its epoch, or those left. */
+    int[][] microBatches(int step) {
+        int epoch = step / stepsPerEpoch, first = (step % stepsPerEpoch) * s.gradAccum;
+        int[][] out = new int[Math.min(s.gradAccum, microPerEpoch - first)][];
+        for (int a = 0; a < out.length; a++) out[a] = microBatch(epoch, first + a);
+        return out;
+    }
+
+    /** Epochs done after step {@code step} (from 0), as the Trainer logs them: epoch + micro-batches done / M. */
+    private double epochAfter(int step) {
+        int epoch = step / stepsPerEpoch, end = Math.min(microPerEpoch, (step % stepsPerEpoch + 1) * s.gradAccum);
+        return epoch + (double) end / microPerEpoch;
     }
 
     private int[] epochOrder(int epoch) {
@@ -117,11 +144,10 @@ public final class DpoTrainer {
             long t0 = System.nanoTime();
             policy.zeroGrad();
             StepMetrics.Accumulator acc = new StepMetrics.Accumulator();
-            for (int a = 0; a < s.gradAccum; a++) {
-                int m = step * s.gradAccum + a;
-                int[] ids = microBatch(m);
+            int[][] micro = microBatches(step);
+            for (int[] ids : micro) {
                 PreferenceBatch batch = batchOf(ids);
-                DpoStep.Result r = dpo.run(batch, ids, true, 1.0 / s.gradAccum);
+                DpoStep.Result r = dpo.run(batch, ids, true, 1.0 / micro.length);
                 if (!Double.isFinite(r.totalLoss)) {
                     throw new NonFiniteException("step " + (step + 1) + ": the loss is " + r.totalLoss + "; training stopped");
                 }
@@ -140,7 +166,7 @@ public final class DpoTrainer {
                     .put("grad_norm", gradNorm)
                     .put("learning_rate", lr)
                     .put("step", step + 1)
-                    .put("epoch", (double) (step + 1) * s.gradAccum / microPerEpoch)
+                    .put("epoch", epochAfter(step))
                     .put("step_time_s", seconds)
                     .put("tokens_per_s", acc.tokens() / seconds);
             listener.onStep(step + 1, m);
@@ -155,10 +181,10 @@ public final class DpoTrainer {
     private long tokensBefore(int step) {
         long all = 0;
         for (EncodedPair p : pairs) all += p.tokens();
-        int micro = step * s.gradAccum, epochs = micro / microPerEpoch;
+        int epochs = step / stepsPerEpoch, micro = (step % stepsPerEpoch) * s.gradAccum;
         long n = epochs * all;
         int[] order = epochOrder(epochs);
-        for (int i = 0; i < Math.min(order.length, (micro % microPerEpoch) * s.batchSize); i++) n += pairs.get(order[i]).tokens();
+        for (int i = 0; i < Math.min(order.length, micro * s.batchSize); i++) n += pairs.get(order[i]).tokens();
         return n;
     }
 
@@ -168,15 +194,24 @@ public final class DpoTrainer {
         return new PreferenceBatch(list, padId);
     }
 
-    /** Mean metrics of {@code step} over {@code evalPairs} (no gradients), names prefixed {@code eval_}. */
+    /**
+     * Metrics of {@code dpo} over {@code evalPairs} in batches of {@code batchSize} (no
+     * gradients), names prefixed {@code eval_}, as TRL's evaluate() reports them:
+     * {@code eval_loss} is the mean over pairs (the Trainer weights each batch's loss by its
+     * rows, which matters when the last batch is short), the other metrics are means of the
+     * batches' means.
+     */
     public static StepMetrics evaluate(DpoStep dpo, List<EncodedPair> evalPairs, int batchSize, int padId) {
         StepMetrics.Accumulator acc = new StepMetrics.Accumulator();
+        double lossTimesPairs = 0;
         for (int from = 0; from < evalPairs.size(); from += batchSize) {
             int to = Math.min(evalPairs.size(), from + batchSize);
             int[] ids = new int[to - from];
             for (int i = 0; i < ids.length; i++) ids[i] = from + i;
-            acc.add(dpo.run(new PreferenceBatch(evalPairs.subList(from, to), padId), ids, false, 0));
+            DpoStep.Result r = dpo.run(new PreferenceBatch(evalPairs.subList(from, to), padId), ids, false, 0);
+            acc.add(r);
+            lossTimesPairs += r.totalLoss * ids.length;
         }
-        return acc.into(new StepMetrics(), "eval_");
+        return acc.into(new StepMetrics(), "eval_").put("eval_loss", lossTimesPairs / evalPairs.size());
     }
 }

@@ -1,8 +1,8 @@
 package jdpo.dpo;
 
 /**
- * A preference pair as token ids, TRL's way: the prompt and each response are tokenized
- * separately, and each response ends with the end-of-sequence token. A row of the batch is
+ * A preference pair as token ids, TRL's way (see {@link PairEncoder} for how the ids are found):
+ * each response ends with the end-of-sequence token. A row of the batch is
  * {@code promptIds ++ chosenIds} (or {@code ++ rejectedIds}); only the response ids are scored.
  */
 public final class EncodedPair {

@@ -5,30 +5,41 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The preference losses jdpo knows, under TRL's {@code loss_type} names. Each is a function of
- * the chosen and rejected log-ratios {@code u = pi_c - ref_c}, {@code w = pi_r - ref_r}
- * (most only of their difference, the DPO logits {@code z = u - w}); {@link DpoLoss} holds the
- * formulas.
+ * The preference losses jdpo knows, under TRL 1.13's {@code loss_type} names (and {@code cdpo},
+ * which TRL 1.x no longer offers under a name of its own). Each is a function of the chosen and
+ * rejected log-ratios {@code r_w = log pi(y_w|x) - log pi_ref(y_w|x)}, {@code r_l} likewise
+ * (most only of their difference, the margin {@code m = r_w - r_l}); {@link DpoLoss} holds the
+ * formulas and the papers.
  */
 public enum LossType {
-    /** DPO: {@code -log sigmoid(beta z)}; with label smoothing, conservative DPO (cDPO). */
+    /** DPO: {@code -log sigmoid(beta m)}. Ignores label smoothing, as TRL 1.13's does. */
     SIGMOID("sigmoid"),
+    /** Conservative DPO (cDPO): DPO against labels flipped with probability label smoothing. */
+    CDPO("cdpo"),
     /** Robust DPO: the cDPO loss made unbiased for flipped labels. */
     ROBUST("robust"),
-    /** SLiC's hinge: {@code relu(1 - beta z)}. */
+    /** SLiC's hinge: {@code relu(1 - beta m)}. */
     HINGE("hinge"),
-    /** IPO: {@code (z - 1/(2 beta))^2}, meant for per-token average log-probs. */
+    /** IPO: {@code (m - 1/(2 beta))^2}, meant for per-token average log-probs. */
     IPO("ipo"),
-    /** EXO (pairwise): reverse KL to the label-smoothed preference distribution. */
+    /** EXO (pairwise): reverse KL to the label-smoothed preference distribution; needs label smoothing > 0. */
     EXO_PAIR("exo_pair"),
     /** NCA (pairwise): noise-contrastive alignment on the two rewards separately. */
     NCA_PAIR("nca_pair"),
-    /** SPPO with hard labels: squares pulling {@code u} to {@code 1/(2 beta)}, {@code w} to its negative. */
+    /** BCO (pairwise): a binary classifier calling chosen rewards 1 and rejected rewards 0. */
+    BCO_PAIR("bco_pair"),
+    /** SPPO with hard labels: squares pulling {@code r_w} to {@code 1/(2 beta)}, {@code r_l} to its negative. */
     SPPO_HARD("sppo_hard"),
     /** APO-zero: raise the chosen likelihood, lower the rejected. */
     APO_ZERO("apo_zero"),
     /** APO-down: lower the chosen likelihood, the rejected one more. */
-    APO_DOWN("apo_down");
+    APO_DOWN("apo_down"),
+    /** AOT (paired): cDPO on the sorted policy log-ratios against the sorted reference ones, across the batch. */
+    AOT("aot"),
+    /** AOT (unpaired): cDPO on the sorted chosen log-ratios against the sorted rejected ones, across the batch. */
+    AOT_UNPAIRED("aot_unpaired"),
+    /** DiscoPOP: the logistic loss blended into the exponential one by {@code sigmoid(beta m / tau)}. */
+    DISCOPOP("discopop");
 
     private final String trlName;
 
@@ -48,6 +59,11 @@ public enum LossType {
      */
     public boolean averagesLogps() {
         return this == IPO;
+    }
+
+    /** True for the losses that read the label smoothing; TRL 1.13's others (sigmoid among them) ignore it. */
+    public boolean readsLabelSmoothing() {
+        return this == CDPO || this == ROBUST || this == EXO_PAIR || this == AOT || this == AOT_UNPAIRED;
     }
 
     /** The loss named {@code name} (case-insensitive; {@code -} may stand for {@code _}). */

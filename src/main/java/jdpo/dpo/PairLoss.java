@@ -4,19 +4,20 @@ package jdpo.dpo;
  * One preference pair's loss, its gradient and the numbers TRL reports for it.
  *
  * @param loss               the pair's loss
- * @param logits             DPO logits {@code z = (pi_c - pi_r) - (ref_c - ref_r)} (the reference
- *                           term is 0 when reference-free)
- * @param gradPolicyChosen   {@code dLoss/d policyChosenLogps}
- * @param gradPolicyRejected {@code dLoss/d policyRejectedLogps}; the reference log-probs get no
+ * @param margin             the DPO margin {@code m = (log pi(y_w|x) - log pi(y_l|x)) - (log pi_ref(y_w|x) - log pi_ref(y_l|x))},
+ *                           the difference of the two log-ratios (the reference term is 0 when
+ *                           reference-free); TRL calls it the logits
+ * @param gradPolicyChosen   {@code dLoss/d log pi(y_w|x)}
+ * @param gradPolicyRejected {@code dLoss/d log pi(y_l|x)}; the reference log-probs get no
  *                           gradient, the reference being frozen
- * @param chosenReward       implied reward {@code beta (pi_c - ref_c)}, reported only
- * @param rejectedReward     implied reward {@code beta (pi_r - ref_r)}, reported only
+ * @param chosenReward       implied reward {@code beta (log pi(y_w|x) - log pi_ref(y_w|x))}, reported only
+ * @param rejectedReward     implied reward {@code beta (log pi(y_l|x) - log pi_ref(y_l|x))}, reported only
  */
-public record PairLoss(double loss, double logits, double gradPolicyChosen, double gradPolicyRejected,
+public record PairLoss(double loss, double margin, double gradPolicyChosen, double gradPolicyRejected,
                        double chosenReward, double rejectedReward) {
 
     /** {@code rewards/margins}: chosen reward minus rejected reward. */
-    public double margin() {
+    public double rewardMargin() {
         return chosenReward - rejectedReward;
     }
 

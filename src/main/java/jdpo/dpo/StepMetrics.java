@@ -51,12 +51,13 @@ public final class StepMetrics {
 
     /** Sums of batch results, averaged over batches, for multi-batch steps and evaluations. */
     static final class Accumulator {
-        private double loss, rewardsChosen, rewardsRejected, rewardsAccuracy, rewardsMargin;
+        private double loss, dpoLoss, rewardsChosen, rewardsRejected, rewardsAccuracy, rewardsMargin;
         private double logpsChosen, logpsRejected, logitsChosen, logitsRejected, entropy, tokenAccuracy;
         private int batches, tokens;
 
         void add(DpoStep.Result r) {
             loss += r.totalLoss;
+            dpoLoss += r.loss.loss();
             rewardsChosen += r.rewards.rewardsChosen();
             rewardsRejected += r.rewards.rewardsRejected();
             rewardsAccuracy += r.rewards.rewardsAccuracy();
@@ -77,7 +78,11 @@ public final class StepMetrics {
 
         StepMetrics into(StepMetrics m, String prefix) {
             double n = Math.max(1, batches);
-            return m.put(prefix + "loss", loss / n)
+            m.put(prefix + "loss", loss / n);
+            // With an RPO term the logged loss includes it (as TRL logs it); its DPO part, which
+            // starts at ln 2, is logged beside it.
+            if (dpoLoss != loss) m.put(prefix + "dpo_loss", dpoLoss / n);
+            return m
                     .put(prefix + "rewards/chosen", rewardsChosen / n)
                     .put(prefix + "rewards/rejected", rewardsRejected / n)
                     .put(prefix + "rewards/accuracies", rewardsAccuracy / n)

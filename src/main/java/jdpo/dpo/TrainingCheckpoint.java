@@ -13,15 +13,11 @@ import jdpo.optim.Optimizer;
 import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A training output directory: a Hugging Face model directory (config, weights, tokenizer) plus
@@ -30,17 +26,16 @@ import java.util.stream.Stream;
  * adapter's instead, in PEFT's format ({@code adapter_config.json}, {@code adapter_model.safetensors},
  * written by the caller).
  *
- * <p>Each save builds the whole directory aside and swaps it in ({@link AtomicFiles#replaceDirectory}),
- * so a crash at any moment leaves the whole previous checkpoint or the whole new one. Other files
- * and folders already in the directory (metrics, charts, a user's notes) are carried over into the new one.
+ * <p>Each save writes the checkpoint's files aside and swaps them in together
+ * ({@link AtomicFiles#replaceFiles}), so a crash at any moment leaves the whole previous checkpoint
+ * or the whole new one. Nothing else in the directory (metrics, charts, a user's notes, hidden
+ * files) is touched.
  */
 public final class TrainingCheckpoint {
     private TrainingCheckpoint() {}
 
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer_state.json";
-    private static final Set<String> OWN = Set.of(Gpt2Checkpoint.CONFIG, Gpt2Checkpoint.WEIGHTS, OPTIMIZER, STATE,
-            "vocab.json", "merges.txt", "adapter_config.json", "adapter_model.safetensors");
 
     /** What a resumed run starts from. */
     public static final class Saved {
@@ -65,7 +60,8 @@ public final class TrainingCheckpoint {
     }
 
     /**
-     * Writes the checkpoint of {@code step} to {@code dir}, replacing what was there.
+     * Writes the checkpoint of {@code step} into the existing directory {@code dir}, replacing
+     * the checkpoint's own files there together ({@link AtomicFiles#replaceFiles}) and nothing else.
      *
      * @param settings the run's settings, recorded so a resume can check it continues the same run
      */
@@ -80,21 +76,7 @@ public final class TrainingCheckpoint {
      */
     public static void save(Path dir, IoConsumer<Path> model, Tokenizer tokenizer, Optimizer optimizer, int step,
                             JsonObject settings) {
-        Path parent = dir.toAbsolutePath().getParent();
-        try {
-            if (parent != null) Files.createDirectories(parent);
-        } catch (IOException e) {
-            throw new BadInputException(dir + ": cannot create the parent directory: " + e.getMessage(), e);
-        }
-        AtomicFiles.replaceDirectory(dir, tmp -> {
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        String name = f.getFileName().toString();
-                        if (!OWN.contains(name) && !name.startsWith(".")) copyTree(f, tmp.resolve(name));
-                    }
-                }
-            }
+        AtomicFiles.replaceFiles(dir, tmp -> {
             model.accept(tmp);
             tokenizer.save(tmp);
             Map<String, String> meta = new LinkedHashMap<>();
@@ -109,18 +91,6 @@ public final class TrainingCheckpoint {
             Files.write(tmp.resolve(STATE), (new GsonBuilder().setPrettyPrinting().create().toJson(state) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
         });
-    }
-
-    /** Copies a file, a symbolic link (as a link) or a whole folder a user keeps in the checkpoint directory. */
-    private static void copyTree(Path from, Path to) throws IOException {
-        if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(to);
-            try (Stream<Path> files = Files.list(from)) {
-                for (Path f : (Iterable<Path>) files::iterator) copyTree(f, to.resolve(f.getFileName().toString()));
-            }
-        } else {
-            Files.copy(from, to, LinkOption.NOFOLLOW_LINKS);
-        }
     }
 
     /** Reads a checkpoint written by {@link #save}. */

@@ -119,12 +119,65 @@ public final class AtomicFiles {
     }
 
     /**
-     * Finishes what a crash inside {@link #replaceDirectory} left: when {@code target} is missing
-     * but an {@code .<name>.old-*} sibling exists, renames the newest back to {@code target}.
-     * Returns whether it did. When {@code target} exists this is one existence check.
+     * Replaces some files of an existing directory, all of them or none, leaving every other file
+     * in it alone. {@code writer} fills a staging folder inside {@code dir}; once it is synced it is
+     * renamed to {@value #COMMIT} (the commit point: one atomic rename), and then each of its files
+     * is renamed over its namesake in {@code dir}. A crash before the commit leaves the old files;
+     * after it, {@link #recover} finishes the renames. Only the directory itself is renamed into,
+     * never replaced, so a symbolic link or a mount point works as {@code dir}. The writer must
+     * write plain files only.
+     */
+    public static void replaceFiles(Path dir, IoConsumer<Path> writer) {
+        recover(dir);
+        Path staging = dir.resolve(STAGING), commit = dir.resolve(COMMIT);
+        try {
+            deleteTree(staging);
+            Files.createDirectory(staging);
+            writer.accept(staging);
+            syncTree(staging);
+            Files.move(staging, commit, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(dir);
+            finishCommit(dir);
+        } catch (IOException e) {
+            deleteTreeQuietly(staging);
+            throw FileProblems.writing(dir, e);
+        } catch (RuntimeException | Error e) {
+            deleteTreeQuietly(staging);
+            throw e;
+        }
+    }
+
+    /** The staging folder of {@link #replaceFiles}, and its name once committed. */
+    static final String STAGING = ".jdpo-staging", COMMIT = ".jdpo-commit";
+
+    /** Moves every file of a committed {@code dir/.jdpo-commit} into {@code dir}; each move is atomic and may be redone. */
+    private static void finishCommit(Path dir) throws IOException {
+        Path commit = dir.resolve(COMMIT);
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(commit)) {
+            for (Path f : s) files.add(f);
+        }
+        for (Path f : files) Files.move(f, dir.resolve(f.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(dir);
+        Files.delete(commit);
+    }
+
+    /**
+     * Finishes what a crash left, so that a loader sees whole files: the renames of a committed
+     * {@link #replaceFiles} inside {@code target}, or the swap of {@link #replaceDirectory} (when
+     * {@code target} is missing but an {@code .<name>.old-*} sibling exists, the newest is renamed
+     * back). Returns whether it did anything. When there is nothing to do this is two existence checks.
      */
     public static boolean recover(Path target) {
         Path abs = target.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs.resolve(COMMIT), LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                finishCommit(abs);
+                return true;
+            } catch (IOException e) {
+                throw new BadInputException(target + ": a save was interrupted and could not be finished: " + FileProblems.reason(e), e);
+            }
+        }
         if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) return false;
         Path parent = abs.getParent();
         if (parent == null || !Files.isDirectory(parent)) return false;

@@ -123,6 +123,21 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * The shape of every tensor, by name in header order, from the header alone (the header is
+     * validated; no tensor data is read): enough to check a file against what a model expects
+     * before allocating memory for it.
+     */
+    public static Map<String, long[]> readShapes(Path file) {
+        try (FileChannel ch = open(file)) {
+            Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+            for (SafetensorsHeader.Entry e : SafetensorsHeader.read(file, ch).entries) shapes.put(e.name, e.shape.clone());
+            return shapes;
+        } catch (IOException e) {
+            throw FileProblems.reading(file, e);
+        }
+    }
+
     /** The header's {@code __metadata__} map (empty when absent); the header is validated. */
     public static Map<String, String> readMetadata(Path file) {
         try (FileChannel ch = open(file)) {

@@ -25,13 +25,25 @@ public final class Charts {
         final String name;
         final double[] x, y;
         final boolean pointsOnly;
+        /** Null: XChart's next colour. */
+        final java.awt.Color color;
 
         public Series(String name, double[] x, double[] y, boolean pointsOnly) {
+            this(name, x, y, pointsOnly, null);
+        }
+
+        private Series(String name, double[] x, double[] y, boolean pointsOnly, java.awt.Color color) {
             if (x.length != y.length) throw new IllegalArgumentException(name + ": " + x.length + " x values, " + y.length + " y values");
             this.name = name;
             this.x = x;
             this.y = y;
             this.pointsOnly = pointsOnly;
+            this.color = color;
+        }
+
+        /** The same series drawn in {@code color}. */
+        public Series colored(java.awt.Color color) {
+            return new Series(name, x, y, pointsOnly, color);
         }
 
         public static Series line(String name, List<Double> x, List<Double> y) {
@@ -47,22 +59,74 @@ public final class Charts {
 
     /** Writes a chart of the series to {@code png}. */
     public static void write(Path png, String title, String xLabel, String yLabel, List<Series> series) throws IOException {
+        XYChart chart = xyChart(title, xLabel, yLabel);
+        if (addSeries(chart, series, 0) == 0) return;
+        roundXTicks(chart, series);
+        chart.getStyler().setLegendVisible(chart.getSeriesMap().size() > 1);
+        save(png, chart);
+    }
+
+    /** Like {@link #write}, with a second y axis on the right for series on another scale. */
+    public static void twoAxes(Path png, String title, String xLabel, String leftLabel, List<Series> left,
+                               String rightLabel, List<Series> right) throws IOException {
+        XYChart chart = xyChart(title, xLabel, leftLabel);
+        int n = addSeries(chart, left, 0) + addSeries(chart, right, 1);
+        if (n == 0) return;
+        List<Series> all = new java.util.ArrayList<>(left);
+        all.addAll(right);
+        roundXTicks(chart, all);
+        chart.setYAxisGroupTitle(1, rightLabel);
+        chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+        chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        save(png, chart);
+    }
+
+    private static XYChart xyChart(String title, String xLabel, String yLabel) {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendVisible(series.stream().filter(s -> s.x.length > 0).count() > 1);
         chart.getStyler().setMarkerSize(6);
-        boolean any = false;
+        return chart;
+    }
+
+    /**
+     * Sets the x range to [min(0, x min), x max + a little]. When every x value (steps 1, 2, ..., n)
+     * is equally spaced, XChart puts a tick label on data values (1, 4, 7, ...) and ignores its
+     * spacing hint, so labels crowd or overlap at 80 and 400 steps; an axis end that is not one of
+     * the spaced values sends it to its usual round ticks (0, 10, 20, ... or 0, 50, 100, ...).
+     */
+    private static void roundXTicks(XYChart chart, List<Series> series) {
+        double min = 0, max = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double x : s.x) {
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY) return;
+        chart.getStyler().setXAxisMin(min);
+        chart.getStyler().setXAxisMax(max + Math.max(0.5, 0.005 * (max - min)));
+    }
+
+    /** Adds the non-empty series on y axis {@code group}; returns how many. */
+    private static int addSeries(XYChart chart, List<Series> series, int group) {
+        int added = 0;
         for (Series s : series) {
             if (s.x.length == 0) continue;
-            any = true;
+            added++;
             XYSeries xy = chart.addSeries(s.name, s.x, s.y);
+            xy.setYAxisGroup(group);
+            if (s.color != null) {
+                xy.setMarkerColor(s.color);
+                xy.setLineColor(s.color);
+            }
             if (s.pointsOnly) {
                 xy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             } else if (s.x.length > 30) {
                 xy.setMarker(SeriesMarkers.NONE);
             }
         }
-        if (!any) return;
-        save(png, chart);
+        return added;
     }
 
     /** Writes a chart as PNG, atomically. */
@@ -80,6 +144,8 @@ public final class Charts {
         org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(600).height(450)
                 .title(title).yAxisTitle(yLabel).build();
         chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setDecimalPattern("+0.000;-0.000");
         chart.addSeries(yLabel, names, values);
         save(png, chart);
     }
@@ -100,10 +166,21 @@ public final class Charts {
             return Series.line(label, steps.getOrDefault(metric, List.of()), values.getOrDefault(metric, List.of()));
         }
 
+        /** The loss where every run starts, policy = reference: -log sigmoid(0) = ln 2. */
+        private Series ln2Line() {
+            List<Double> x = steps.getOrDefault("loss", steps.getOrDefault("dpo_loss", List.of()));
+            if (x.isEmpty()) return Series.line("ln 2", List.of(), List.of());
+            double ln2 = Math.log(2);
+            return Series.line("ln 2 (policy = reference)", List.of(x.get(0), x.get(x.size() - 1)), List.of(ln2, ln2));
+        }
+
         /** loss.png, reward_margins.png, accuracies.png (and their eval_ curves when present). */
         public void write(Path dir) throws IOException {
-            Charts.write(dir.resolve("loss.png"), "DPO loss", "step", "loss",
-                    List.of(series("loss", "train"), series("eval_loss", "eval")));
+            // With an RPO term, "loss" includes it; the chart shows the DPO part, the one that starts at ln 2.
+            boolean rpo = steps.containsKey("dpo_loss");
+            Charts.write(dir.resolve("loss.png"), rpo ? "DPO loss (without the RPO term)" : "DPO loss", "step", "loss",
+                    List.of(series(rpo ? "dpo_loss" : "loss", "train"), series(rpo ? "eval_dpo_loss" : "eval_loss", "eval"),
+                            ln2Line()));
             Charts.write(dir.resolve("reward_margins.png"), "Reward margin  beta*(log-ratio chosen - log-ratio rejected)",
                     "step", "margin", List.of(series("rewards/margins", "train"), series("eval_rewards/margins", "eval")));
             Charts.write(dir.resolve("accuracies.png"), "Reward accuracy (chosen reward > rejected reward)", "step",

@@ -70,13 +70,20 @@ public final class Tokenizer {
         unk = ids.getOrDefault(UNKNOWN, -1);
     }
 
-    /** Reads {@code vocab.json} and {@code merges.txt} from a (Hugging Face) model directory. */
+    /**
+     * Reads the tokenizer of a (Hugging Face) model directory: {@code vocab.json} and
+     * {@code merges.txt}, or, when neither is there, {@code tokenizer.json} (what transformers
+     * 5.x saves).
+     */
     public static Tokenizer load(Path modelDir) {
         if (!Files.isDirectory(modelDir)) {
             throw new BadInputException(modelDir + ": not a directory (a tokenizer directory holds "
-                    + TokenizerFiles.VOCAB + " and " + TokenizerFiles.MERGES + ")");
+                    + TokenizerFiles.VOCAB + " and " + TokenizerFiles.MERGES + ", or " + TokenizerJson.FILE + ")");
         }
-        return fromFiles(modelDir.resolve(TokenizerFiles.VOCAB), modelDir.resolve(TokenizerFiles.MERGES));
+        Path vocab = modelDir.resolve(TokenizerFiles.VOCAB), merges = modelDir.resolve(TokenizerFiles.MERGES);
+        Path json = modelDir.resolve(TokenizerJson.FILE);
+        if (!Files.exists(vocab) && !Files.exists(merges) && Files.exists(json)) return TokenizerJson.read(json);
+        return fromFiles(vocab, merges);
     }
 
     /** Reads a vocabulary ({@code vocab.json}) and its merges ({@code merges.txt}). */
@@ -88,10 +95,15 @@ public final class Tokenizer {
         return new Tokenizer(tokens, new Merges(rules[0], rules[1], rules[2]), vocabJson.toString());
     }
 
-    /** Writes {@code vocab.json} and {@code merges.txt} into {@code dir}, as Hugging Face reads them. */
+    /**
+     * Writes {@code vocab.json} and {@code merges.txt} (what transformers 4.x and GPT-2 read) and
+     * {@code tokenizer.json} with {@code tokenizer_config.json} (what transformers' fast
+     * tokenizer reads) into {@code dir}.
+     */
     public void save(Path dir) {
         try {
             TokenizerFiles.write(dir, tokens, merges);
+            TokenizerJson.write(dir, tokens, merges, eos);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write the tokenizer files (" + e.getMessage() + ")", e);
         }

@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The two Hugging Face tokenizer files of a GPT-2 model directory: {@code vocab.json}, a JSON
+ * The two classic Hugging Face tokenizer files of a GPT-2 model directory (transformers 5.x
+ * saves {@link TokenizerJson tokenizer.json} instead): {@code vocab.json}, a JSON
  * object from token string to id (ids 0..N-1, each once), and {@code merges.txt}, a
  * {@code #version: 0.2} line and then one merge per line, {@code "left right"}, in rank order.
  * Both spell tokens in {@link ByteAlphabet} characters.
@@ -60,6 +61,11 @@ final class TokenizerFiles {
         } catch (IOException | JsonParseException | IllegalStateException e) {
             throw bad(file, "not a JSON object of token ids (" + oneLine(e) + ")");
         }
+        return tokensById(ids, file);
+    }
+
+    /** The token of every id, from token -> id; the ids must be 0..N-1, each once. */
+    static String[] tokensById(Map<String, Integer> ids, Path file) {
         if (ids.isEmpty()) throw bad(file, "no tokens");
         String[] tokens = new String[ids.size()];
         for (Map.Entry<String, Integer> e : ids.entrySet()) {
@@ -144,7 +150,8 @@ final class TokenizerFiles {
     }
 
     private static BadInputException missing(Path file) {
-        return new BadInputException(file + ": no such file (a tokenizer needs " + VOCAB + " and " + MERGES + ")");
+        return new BadInputException(file + ": no such file (a tokenizer needs " + VOCAB + " and " + MERGES
+                + ", or " + TokenizerJson.FILE + ")");
     }
 
     private static BadInputException bad(Path file, String what) {

@@ -18,6 +18,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,18 +31,18 @@ class DpoLossTest {
     @Test
     void sigmoidLossIsLn2WhenPolicyEqualsReference() {
         PairLoss p = DpoLoss.standard(0.1).pair(-42.5, -17.25, -42.5, -17.25);
-        assertEquals(0.0, p.logits(), 0.0);
+        assertEquals(0.0, p.margin(), 0.0);
         assertEquals(Math.log(2), p.loss(), 1e-15);
         assertEquals(-0.05, p.gradPolicyChosen(), 1e-15);  // -beta * s(0)
         assertEquals(0.0, p.chosenReward(), 0.0);
-        assertEquals(0.0, p.margin(), 0.0);
+        assertEquals(0.0, p.rewardMargin(), 0.0);
     }
 
     @Test
     void goldenValuesAtMarginOneAndAHalf() {
-        assertEquals(1.5, DpoLoss.standard(0.1).pair(PC, PR, RC, RR).logits(), 1e-15);
+        assertEquals(1.5, DpoLoss.standard(0.1).pair(PC, PR, RC, RR).margin(), 1e-15);
         assertEquals(0.620957, new DpoLoss(LossType.SIGMOID, 0.1, 0, false).pair(PC, PR, RC, RR).loss(), 5e-7);
-        assertEquals(0.635957, new DpoLoss(LossType.SIGMOID, 0.1, 0.1, false).pair(PC, PR, RC, RR).loss(), 5e-7);
+        assertEquals(0.635957, new DpoLoss(LossType.CDPO, 0.1, 0.1, false).pair(PC, PR, RC, RR).loss(), 5e-7);
         assertEquals(0.602207, new DpoLoss(LossType.ROBUST, 0.1, 0.1, false).pair(PC, PR, RC, RR).loss(), 5e-7);
         assertEquals(0.85, new DpoLoss(LossType.HINGE, 0.1, 0, false).pair(PC, PR, RC, RR).loss(), 1e-15);
         PairLoss p = DpoLoss.standard(0.1).pair(PC, PR, RC, RR);
@@ -61,10 +62,10 @@ class DpoLossTest {
     @Test
     void rewardsAreBetaTimesTheLogRatiosAndNeverDependOnTheLoss() {
         for (LossType t : LossType.values()) {
-            PairLoss p = new DpoLoss(t, 0.1, 0, false).pair(PC, PR, RC, RR);
+            PairLoss p = loss(t, 0.1, 0, false).pair(PC, PR, RC, RR);
             assertEquals(0.1, p.chosenReward(), 1e-15, t.trlName());
             assertEquals(-0.05, p.rejectedReward(), 1e-15, t.trlName());
-            assertEquals(0.15, p.margin(), 1e-15, t.trlName());
+            assertEquals(0.15, p.rewardMargin(), 1e-15, t.trlName());
             assertTrue(p.rewardCorrect(), t.trlName());
         }
     }
@@ -91,7 +92,8 @@ class DpoLossTest {
                 assertClose(c.get("rejected_reward").getAsDouble(), p.rejectedReward(), "rejected reward");
             }));
         }
-        assertEquals(LossType.values().length * 5, tests.size());
+        // exo_pair is left out at the two points without label smoothing (TRL refuses it there).
+        assertEquals(LossType.values().length * 5 - 2, tests.size());
         return tests;
     }
 
@@ -100,6 +102,103 @@ class DpoLossTest {
             assertNotNull(in, "fixture fixtures/dpo/loss_cases.json is missing");
             return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
         }
+    }
+
+    /** A loss of {@code type}; exo_pair, which needs label smoothing, gets 1e-3 (the EXO paper's) where ls is 0. */
+    private static DpoLoss loss(LossType type, double beta, double ls, boolean free) {
+        return new DpoLoss(type, beta, type == LossType.EXO_PAIR && ls == 0 ? 1e-3 : ls, free);
+    }
+
+    @Test
+    void sigmoidIgnoresLabelSmoothingAsTrl113DoesAndCdpoReadsIt() {
+        PairLoss plain = DpoLoss.standard(0.1).pair(PC, PR, RC, RR);
+        PairLoss smoothed = new DpoLoss(LossType.SIGMOID, 0.1, 0.25, false).pair(PC, PR, RC, RR);
+        assertEquals(plain, smoothed);
+        assertEquals(plain, new DpoLoss(LossType.CDPO, 0.1, 0, false).pair(PC, PR, RC, RR));
+        assertTrue(new DpoLoss(LossType.CDPO, 0.1, 0.25, false).pair(PC, PR, RC, RR).loss() > plain.loss());
+    }
+
+    @Test
+    void exoPairWithoutLabelSmoothingIsRefusedAsTrlRefusesIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DpoLoss(LossType.EXO_PAIR, 0.1, 0, false));
+        assertTrue(e.getMessage().contains("label smoothing > 0"), e.getMessage());
+        new DpoLoss(LossType.EXO_PAIR, 0.1, 1e-3, false);
+    }
+
+    @Test
+    void discopopTemperatureIsReadAndChecked() {
+        DpoLoss cold = new DpoLoss(LossType.DISCOPOP, 0.1, 0, false, 0.05);
+        DpoLoss warm = new DpoLoss(LossType.DISCOPOP, 0.1, 0, false, 0.5);
+        assertNotEquals(cold.pair(PC, PR, RC, RR).loss(), warm.pair(PC, PR, RC, RR).loss());
+        checkGradient(warm, new double[] {PC, PR, RC, RR});
+        assertThrows(IllegalArgumentException.class, () -> new DpoLoss(LossType.DISCOPOP, 0.1, 0, false, 0));
+    }
+
+    /** aot and aot_unpaired sort across the batch: the fixture holds torch.sort's own result and gradient. */
+    @TestFactory
+    List<DynamicTest> aotLossesOfABatchAgreeWithPyTorchAutograd() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonElement e : readFixture().getAsJsonArray("batch_cases")) {
+            JsonObject c = e.getAsJsonObject();
+            LossType type = LossType.parse(c.get("loss_type").getAsString());
+            double beta = c.get("beta").getAsDouble(), ls = c.get("label_smoothing").getAsDouble();
+            tests.add(DynamicTest.dynamicTest(type + " beta=" + beta + " ls=" + ls, () -> {
+                BatchLoss b = new DpoLoss(type, beta, ls, false).batch(doubles(c, "policy_chosen_logps"),
+                        doubles(c, "policy_rejected_logps"), doubles(c, "ref_chosen_logps"), doubles(c, "ref_rejected_logps"));
+                assertClose(c.get("loss").getAsDouble(), b.loss(), "loss");
+                double[] gc = doubles(c, "grad_policy_chosen"), gr = doubles(c, "grad_policy_rejected");
+                for (int i = 0; i < gc.length; i++) {
+                    assertClose(gc[i], b.gradPolicyChosen()[i], "dLoss/d policyChosenLogps[" + i + "]");
+                    assertClose(gr[i], b.gradPolicyRejected()[i], "dLoss/d policyRejectedLogps[" + i + "]");
+                }
+            }));
+        }
+        assertEquals(4, tests.size());
+        return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> aotBatchGradientMatchesCentralFiniteDifferences() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (LossType type : new LossType[] {LossType.AOT, LossType.AOT_UNPAIRED}) {
+            for (long seed = 1; seed <= 10; seed++) {
+                Rng rng = new Rng(seed * 31 + type.ordinal());
+                int b = 2 + rng.nextInt(6);
+                double[][] logps = new double[4][b];
+                for (double[] row : logps) for (int i = 0; i < b; i++) row[i] = -0.1 - 40 * rng.nextDouble();
+                DpoLoss loss = new DpoLoss(type, 0.05 + rng.nextDouble(), 0.2 * rng.nextDouble(), rng.nextInt(4) == 0);
+                tests.add(DynamicTest.dynamicTest(type + " seed=" + seed + " B=" + b, () -> {
+                    BatchLoss at = loss.batch(logps[0], logps[1], logps[2], logps[3]);
+                    double h = 1e-5;
+                    for (int which = 0; which < 2; which++) {
+                        for (int i = 0; i < b; i++) {
+                            double[][] up = copy(logps), down = copy(logps);
+                            up[which][i] += h;
+                            down[which][i] -= h;
+                            double fd = (loss.batch(up[0], up[1], up[2], up[3]).loss()
+                                    - loss.batch(down[0], down[1], down[2], down[3]).loss()) / (2 * h);
+                            double got = which == 0 ? at.gradPolicyChosen()[i] : at.gradPolicyRejected()[i];
+                            assertEquals(fd, got, 1e-6 * (1 + Math.abs(fd)), (which == 0 ? "chosen " : "rejected ") + i);
+                        }
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) out[i] = a[i].clone();
+        return out;
+    }
+
+    private static double[] doubles(JsonObject o, String name) {
+        JsonArray a = o.getAsJsonArray(name);
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = a.get(i).getAsDouble();
+        return out;
     }
 
     private static void assertClose(double expected, double actual, String what) {
@@ -119,7 +218,7 @@ class DpoLossTest {
                 boolean free = rng.nextInt(4) == 0;
                 double[] logps = new double[4];
                 for (int i = 0; i < 4; i++) logps[i] = -0.1 - 60 * rng.nextDouble();
-                DpoLoss loss = new DpoLoss(type, beta, ls, free);
+                DpoLoss loss = loss(type, beta, ls, free);
                 String name = type + " seed=" + seed + " beta=" + beta + " ls=" + ls + " free=" + free;
                 tests.add(DynamicTest.dynamicTest(name, () -> checkGradient(loss, logps)));
             }
@@ -129,7 +228,7 @@ class DpoLossTest {
 
     private static void checkGradient(DpoLoss loss, double[] l) {
         PairLoss p = loss.pair(l[0], l[1], l[2], l[3]);
-        if (loss.type() == LossType.HINGE && Math.abs(1 - loss.beta() * p.logits()) < 1e-3) {
+        if (loss.type() == LossType.HINGE && Math.abs(1 - loss.beta() * p.margin()) < 1e-3) {
             // The kink of relu has no derivative; the seeded inputs must stay away from it.
             throw new AssertionError("input on the hinge's kink; pick another seed");
         }
@@ -148,8 +247,8 @@ class DpoLossTest {
                 for (double ls : new double[] {0, 0.1}) {
                     tests.add(DynamicTest.dynamicTest(type + " z=" + z + " beta=1 ls=" + ls, () -> {
                         // pi_c - pi_r = z against a reference that prefers neither.
-                        PairLoss p = new DpoLoss(type, 1, ls, false).pair(-1, -1 - z, -3, -3);
-                        assertEquals(z, p.logits(), 0.0);
+                        PairLoss p = loss(type, 1, ls, false).pair(-1, -1 - z, -3, -3);
+                        assertEquals(z, p.margin(), 0.0);
                         assertTrue(Double.isFinite(p.loss()), "loss " + p.loss());
                         assertTrue(Double.isFinite(p.gradPolicyChosen()), "grad " + p.gradPolicyChosen());
                         assertTrue(Double.isFinite(p.gradPolicyRejected()), "grad " + p.gradPolicyRejected());
@@ -186,20 +285,20 @@ class DpoLossTest {
             double beta = 0.05 + rng.nextDouble();
             tests.add(DynamicTest.dynamicTest("seed=" + seed + " beta=" + beta, () -> {
                 for (LossType type : LossType.values()) {
-                    DpoLoss dpo = new DpoLoss(type, beta, 0, false);
+                    DpoLoss dpo = loss(type, beta, 0, false);
                     PairLoss a = dpo.pair(pc, pr, rc, rr);
                     PairLoss b = dpo.pair(pr, pc, rr, rc);
-                    assertEquals(-a.logits(), b.logits(), 1e-12, type.trlName());
-                    assertEquals(a.chosenReward(), b.rejectedReward(), 0.0, type.trlName());
                     assertEquals(-a.margin(), b.margin(), 1e-12, type.trlName());
+                    assertEquals(a.chosenReward(), b.rejectedReward(), 0.0, type.trlName());
+                    assertEquals(-a.rewardMargin(), b.rewardMargin(), 1e-12, type.trlName());
                 }
                 // -log s(x) + log s(-x) = -x: the loss of the flipped pair exceeds by beta z.
                 DpoLoss dpo = DpoLoss.standard(beta);
                 PairLoss a = dpo.pair(pc, pr, rc, rr);
                 PairLoss b = dpo.pair(pr, pc, rr, rc);
-                assertEquals(beta * a.logits(), b.loss() - a.loss(), 1e-10);
+                assertEquals(beta * a.margin(), b.loss() - a.loss(), 1e-10);
                 // cDPO is the mix of the loss on the pair and on the flipped pair.
-                double cdpo = new DpoLoss(LossType.SIGMOID, beta, 0.2, false).pair(pc, pr, rc, rr).loss();
+                double cdpo = new DpoLoss(LossType.CDPO, beta, 0.2, false).pair(pc, pr, rc, rr).loss();
                 assertEquals(0.8 * a.loss() + 0.2 * b.loss(), cdpo, 1e-10);
             }));
         }
@@ -208,7 +307,8 @@ class DpoLossTest {
 
     @TestFactory
     List<DynamicTest> lossesOfTheLogitsAloneIgnoreACommonShiftAndMoveBothLogpsOppositely() {
-        LossType[] ofZ = {LossType.SIGMOID, LossType.ROBUST, LossType.HINGE, LossType.IPO, LossType.EXO_PAIR};
+        LossType[] ofZ = {LossType.SIGMOID, LossType.CDPO, LossType.ROBUST, LossType.HINGE, LossType.IPO, LossType.EXO_PAIR,
+                          LossType.DISCOPOP, LossType.AOT, LossType.AOT_UNPAIRED};
         List<DynamicTest> tests = new ArrayList<>();
         for (LossType type : ofZ) {
             for (long seed = 1; seed <= 5; seed++) {
@@ -239,7 +339,7 @@ class DpoLossTest {
                 PairLoss free = new DpoLoss(type, 0.2, 0.1, true).pair(pc, pr, rc, rr);
                 PairLoss zeroRef = new DpoLoss(type, 0.2, 0.1, false).pair(pc, pr, 0, 0);
                 assertEquals(zeroRef.loss(), free.loss(), 0.0);
-                assertEquals(zeroRef.logits(), free.logits(), 0.0);
+                assertEquals(zeroRef.margin(), free.margin(), 0.0);
                 assertEquals(zeroRef.gradPolicyChosen(), free.gradPolicyChosen(), 0.0);
                 assertEquals(zeroRef.gradPolicyRejected(), free.gradPolicyRejected(), 0.0);
                 // Rewards are reported against the reference given, as TRL does.
@@ -260,7 +360,7 @@ class DpoLossTest {
             PairLoss p = dpo.pair(pc[i], pr[i], rc[i], rr[i]);
             loss += p.loss() / 3;
             rewardsC += p.chosenReward() / 3;
-            margins += p.margin() / 3;
+            margins += p.rewardMargin() / 3;
             if (i == 0) gc0 = p.gradPolicyChosen() / 3;
         }
         assertEquals(loss, b.loss(), 1e-15);

@@ -198,32 +198,59 @@ class DpoPipelineTest {
 
     @Test
     void dataOrderDependsOnlyOnSeedAndCoversEveryPairEachEpoch() {
-        Gpt2Params params = Gpt2Checkpoint.load(POLICY).params;
-        Kernels k = Kernels.of("scalar", Parallel.SERIAL);
-        List<EncodedPair> pairs = new ArrayList<>();
-        PairEncoder enc = new PairEncoder(TOK, 1024, 512, 64);
-        for (int i = 0; i < 10; i++) pairs.add(enc.encode(new PreferencePair("p" + i, "c", "r", "t")));
         DpoTrainer.Settings s = new DpoTrainer.Settings();
         s.batchSize = 3;
         s.seed = 5;
         s.epochs = 2;
-        Gpt2 policy = Gpt2.trainable(params.copy(), k);
-        DpoStep step = new DpoStep(policy, Reference.NONE, DpoLoss.standard(0.1), false, null);
-        DpoTrainer a = new DpoTrainer(policy, step, new jdpo.optim.Sgd(), pairs, 256, s);
-        DpoTrainer b = new DpoTrainer(policy, step, new jdpo.optim.Sgd(), pairs, 256, s);
+        DpoTrainer a = trainerOfPairs(10, s), b = trainerOfPairs(10, s);
         assertEquals(8, a.totalSteps()); // ceil(10 / 3) = 4 batches per epoch, 2 epochs
         for (int epoch = 0; epoch < 2; epoch++) {
             boolean[] seen = new boolean[10];
-            for (int m = epoch * 4; m < epoch * 4 + 4; m++) {
-                assertArrayEquals(a.microBatch(m), b.microBatch(m));
-                for (int i : a.microBatch(m)) {
+            for (int m = 0; m < 4; m++) {
+                assertArrayEquals(a.microBatch(epoch, m), b.microBatch(epoch, m));
+                for (int i : a.microBatch(epoch, m)) {
                     assertTrue(!seen[i], "pair " + i + " twice in epoch " + epoch);
                     seen[i] = true;
                 }
             }
             for (boolean x : seen) assertTrue(x);
         }
-        assertTrue(!java.util.Arrays.equals(a.microBatch(0), a.microBatch(4)) || !java.util.Arrays.equals(a.microBatch(1), a.microBatch(5)),
+        assertTrue(!java.util.Arrays.equals(a.microBatch(0, 0), a.microBatch(1, 0)) || !java.util.Arrays.equals(a.microBatch(0, 1), a.microBatch(1, 1)),
                 "each epoch draws its own order");
+    }
+
+    @Test
+    void theLastAccumulationStepOfAnEpochTakesTheMicroBatchesLeftAndNoneOfTheNextEpoch() {
+        DpoTrainer.Settings s = new DpoTrainer.Settings();
+        s.batchSize = 4;
+        s.gradAccum = 2;
+        s.epochs = 2;
+        DpoTrainer t = trainerOfPairs(12, s);
+        assertEquals(4, t.totalSteps()); // 3 micro-batches per epoch: steps of 2 and 1, twice
+        int[] sizes = new int[4];
+        for (int epoch = 0; epoch < 2; epoch++) {
+            boolean[] seen = new boolean[12];
+            for (int st = 2 * epoch; st < 2 * epoch + 2; st++) {
+                sizes[st] = t.microBatches(st).length;
+                for (int[] micro : t.microBatches(st)) {
+                    for (int i : micro) {
+                        assertTrue(!seen[i], "pair " + i + " twice in epoch " + epoch);
+                        seen[i] = true;
+                    }
+                }
+            }
+            for (boolean x : seen) assertTrue(x, "epoch " + epoch + " misses a pair");
+        }
+        assertArrayEquals(new int[] {2, 1, 2, 1}, sizes);
+    }
+
+    /** A trainer of the fixture policy (reference-free sigmoid, SGD) on n one-token pairs "p0".."p{n-1}". */
+    private static DpoTrainer trainerOfPairs(int n, DpoTrainer.Settings s) {
+        List<EncodedPair> pairs = new ArrayList<>();
+        PairEncoder enc = new PairEncoder(TOK, 1024, 512, 64);
+        for (int i = 0; i < n; i++) pairs.add(enc.encode(new PreferencePair("p" + i, "c", "r", "t")));
+        Gpt2 policy = Gpt2.trainable(Gpt2Checkpoint.load(POLICY).params, Kernels.of("scalar", Parallel.SERIAL));
+        DpoStep step = new DpoStep(policy, Reference.NONE, DpoLoss.standard(0.1), false, null);
+        return new DpoTrainer(policy, step, new jdpo.optim.Sgd(), pairs, 256, s);
     }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,7 +64,7 @@ class BadFlagsTest {
         TreeSet<String> before = ws.listing();
         String line = ws.assertRefused(before, ws.train("--loss", "dpo"), "error: --loss: unknown loss 'dpo'; valid: ");
         assertTrue(line.endsWith(LossType.validNames()), line);
-        assertTrue(line.contains("sigmoid, robust, hinge, ipo"), line);
+        assertTrue(line.contains("sigmoid, cdpo, robust, hinge, ipo"), line);
     }
 
     @Test
@@ -121,17 +122,54 @@ class BadFlagsTest {
         assertFalse(r.err.contains("Exception") || r.err.contains("\tat "), r.toString());
     }
 
+    /** A flag mistake is one line: the error, the closest valid flag and where the help is; not the whole help. */
+    private void oneLineUsageError(Cli r, String line) {
+        usageError(r, line);
+        assertEquals(List.of("error: " + line), r.err.lines().toList(), r.toString());
+    }
+
     @Test
     void unknownOption() {
         TreeSet<String> before = ws.listing();
-        usageError(ws.train("--betta", "0.2"), "Unknown options: '--betta', '0.2'");
+        oneLineUsageError(ws.train("--betta", "0.2"), "unknown flag --betta; did you mean --beta? (see jdpo train --help)");
         assertEquals(before, ws.listing());
+    }
+
+    /** A product that cannot fit the heap is refused before the first timing, not after a minute of them. */
+    @Test
+    void benchRefusesAnMThatCannotFitBeforeAnyWork() {
+        Workspace.assertOneLineError(Cli.run("bench", "--m", "50000", "--seconds", "0.01", "--threads", "1"),
+                "--m 50000: the largest product needs ", "use a smaller --m");
+        Workspace.assertOneLineError(Cli.run("bench", "--threads", "2147483647"), "--threads must be at most 1024");
+    }
+
+    /** picocli notices the missing --model before the unknown --modle; the user's mistake is the typo. */
+    @Test
+    void mistypedRequiredFlagIsReportedAsUnknown() {
+        oneLineUsageError(Cli.run("train", "--modle", ws.model.toString(), "--data", ws.pairs.toString(), "--out", ws.out.toString()),
+                "unknown flag --modle; did you mean --model? (see jdpo train --help)");
+        oneLineUsageError(Cli.run("score", "--model", ws.model.toString(), "--dta=" + ws.pairs),
+                "unknown flag --dta; did you mean --data? (see jdpo score --help)");
+    }
+
+    @ParameterizedTest(name = "train {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--threads      | 2147483647 | --threads must be at most 1024, got 2147483647",
+        "--batch-size   | 100000     | --batch-size must be at most 4096, got 100000",
+        "--grad-accum   | 2147483647 | --grad-accum must be at most 10000000, got 2147483647",
+        "--adam-beta1   | 1.5        | --adam-beta1 must be in [0, 1), got 1.5",
+        "--adam-beta2   | -0.1       | --adam-beta2 must be in [0, 1), got -0.1",
+        "--adam-eps     | NaN        | --adam-eps must be >= 0, got NaN",
+    })
+    void trainRefusesFlagsBeyondTheirBounds(String flag, String value, String expected) {
+        TreeSet<String> before = ws.listing();
+        ws.assertRefused(before, ws.train(flag, value), "error: " + expected);
     }
 
     @Test
     void missingRequiredOption() {
-        usageError(Cli.run("train", "--model", ws.model.toString(), "--data", ws.pairs.toString()),
-                "Missing required option: '--out=DIR'");
+        oneLineUsageError(Cli.run("train", "--model", ws.model.toString(), "--data", ws.pairs.toString()),
+                "Missing required option: '--out=DIR' (see jdpo train --help)");
     }
 
     @Test

@@ -85,13 +85,13 @@ class BadModelDirectoryTest {
     @Test
     void vocabMissing() throws IOException {
         Files.delete(file("vocab.json"));
-        refused(file("vocab.json") + ": no such file (a tokenizer needs vocab.json and merges.txt)");
+        refused(file("vocab.json") + ": no such file (a tokenizer needs vocab.json and merges.txt, or tokenizer.json)");
     }
 
     @Test
     void mergesMissing() throws IOException {
         Files.delete(file("merges.txt"));
-        refused(file("merges.txt") + ": no such file (a tokenizer needs vocab.json and merges.txt)");
+        refused(file("merges.txt") + ": no such file (a tokenizer needs vocab.json and merges.txt, or tokenizer.json)");
     }
 
     @Test

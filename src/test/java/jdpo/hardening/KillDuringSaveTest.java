@@ -77,32 +77,49 @@ class KillDuringSaveTest {
         }
         finishAndCompare(ws, ws.out, straight, "the killed chain itself");
         if (lastStep == STEPS) return; // nothing was left to train, so no save came to tidy up
-        try (Stream<Path> siblings = Files.list(tmp)) {
-            assertEquals(List.of(), siblings.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".out.")).toList(),
-                    "the next save removes what a killed save left aside");
-        }
+        assertTrue(Files.notExists(ws.out.resolve(".jdpo-staging")) && Files.notExists(ws.out.resolve(".jdpo-commit")),
+                "the next save removes what a killed save left");
     }
 
     /**
-     * The one moment a kill can leave no {@code --out} at all: between the save's two renames, the
-     * old checkpoint sits aside as {@code .out.old-*} and the new one, whole, as {@code .out.tmp-*}.
-     * Built here by hand, as such a kill leaves it; {@code --resume} restores the old one and
-     * finishes exactly.
+     * A kill inside a save's renames: the new checkpoint was committed (its files sit whole in
+     * {@code out/.jdpo-commit}) and some were already moved into place, the rest not yet. Built
+     * here by hand, as such a kill leaves it; loading finishes the renames, so the checkpoint is
+     * the whole new one, and {@code --resume} goes on from it exactly.
      */
     @Test
-    void killBetweenTheTwoRenamesOfASaveIsRecovered() throws IOException {
+    void killBetweenTheRenamesOfACommittedSaveIsFinished() throws IOException {
         Workspace ws = new Workspace(tmp);
         Path straight = tmp.resolve("straight");
         assertEquals(0, Cli.run(replaceOut(ws.trainArgs(RUN), straight)).exitCode);
+        Path halfway = tmp.resolve("halfway");
+        assertEquals(0, Cli.run(replaceOut(ws.trainArgs(concat(RUN, "--stop-after", "30")), halfway)).exitCode);
         Cli first = ws.train(concat(RUN, "--stop-after", "3"));
         assertEquals(0, first.exitCode, first.toString());
-        Files.move(ws.out, tmp.resolve(".out.old-1234-abc-1"));
-        copyTree(straight, tmp.resolve(".out.tmp-1234-abc-2")); // some newer, whole directory that was never swapped in
-        assertEquals(3, TrainingCheckpoint.load(ws.out).step);
+        Path commit = Files.createDirectory(ws.out.resolve(".jdpo-commit"));
+        Files.copy(halfway.resolve("model.safetensors"), ws.out.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (String f : List.of("optimizer.safetensors", "trainer_state.json", "config.json")) Files.copy(halfway.resolve(f), commit.resolve(f));
+        // The metrics are not part of a checkpoint: by the time of that save they had reached its step.
+        Files.copy(halfway.resolve("metrics.jsonl"), ws.out.resolve("metrics.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path staging = Files.createDirectory(ws.out.resolve(".jdpo-staging")); // a later save killed before its commit
+        Files.writeString(staging.resolve("model.safetensors"), "half written");
+        assertEquals(30, TrainingCheckpoint.load(ws.out).step);
+        assertTrue(Files.notExists(commit));
         finishAndCompare(ws, ws.out, straight, "after a kill between the renames");
-        try (Stream<Path> siblings = Files.list(tmp)) {
-            assertEquals(List.of(), siblings.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".out.")).toList());
-        }
+        assertTrue(Files.notExists(staging), "the next save removes what a killed save left");
+    }
+
+    /** A kill before a save's commit leaves the previous checkpoint, untouched by the half-written one. */
+    @Test
+    void killBeforeTheCommitLeavesThePreviousCheckpoint() throws IOException {
+        Workspace ws = new Workspace(tmp);
+        Cli first = ws.train(concat(RUN, "--stop-after", "3"));
+        assertEquals(0, first.exitCode, first.toString());
+        byte[] weights = Files.readAllBytes(ws.out.resolve("model.safetensors"));
+        Path staging = Files.createDirectory(ws.out.resolve(".jdpo-staging"));
+        Files.writeString(staging.resolve("model.safetensors"), "half written");
+        assertEquals(3, TrainingCheckpoint.load(ws.out).step);
+        assertArrayEquals(weights, Files.readAllBytes(ws.out.resolve("model.safetensors")));
     }
 
     /** Resumes {@code dir} in-process with the same command and compares the result with the straight run. */

@@ -102,6 +102,42 @@ class ResumeTest {
         assertEquals(3, metricsWithoutWallClock(ws.out.resolve("metrics.jsonl")).size());
     }
 
+    /**
+     * One rule for a resume with other training flags than the checkpoint's: one warning line per
+     * flag that differs, every flag that changes the math included (not only --beta).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "--weight-decay, 0.2, weight_decay",
+        "--reference-free, , reference_free",
+        "--label-smoothing, 0.1, label_smoothing",
+        "--adam-beta2, 0.99, adam_beta2",
+        "--max-grad-norm, 0.5, max_grad_norm",
+    })
+    void resumeWithAnotherTrainingFlagWarns(String flag, String value, String key) throws IOException {
+        Workspace ws = new Workspace(tmp);
+        String[] run = {"--max-steps", "4", "--lr", "3e-3", "--threads", "1"};
+        assertEquals(0, ws.train(concat(run, "--stop-after", "2")).exitCode);
+        String[] changed = value == null ? concat(run, "--resume", flag) : concat(run, "--resume", flag, value);
+        Cli r = ws.train(changed);
+        assertEquals(0, r.exitCode, r.toString());
+        List<String> warnings = r.err.lines().filter(l -> l.startsWith("warning: ")).toList();
+        assertEquals(1, warnings.size(), r.toString());
+        assertTrue(warnings.get(0).startsWith("warning: resuming with " + key + " = "), r.toString());
+    }
+
+    @Test
+    void resumeWithAnotherModelWarns() throws IOException {
+        Workspace ws = new Workspace(tmp);
+        assertEquals(0, ws.train(concat(RUN, "--threads", "1", "--stop-after", "2")).exitCode);
+        Path other = ws.copyModel("reference", "other");
+        String[] args = ws.trainArgs(concat(RUN, "--threads", "1", "--resume"));
+        for (int i = 0; i < args.length - 1; i++) if (args[i].equals("--model")) args[i + 1] = other.toString();
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exitCode, r.toString());
+        assertTrue(r.err.contains("warning: resuming with model = \"" + other.toAbsolutePath() + "\""), r.toString());
+    }
+
     /** Each line of a metrics file as JSON text without the wall-clock fields, numbers as written. */
     static List<String> metricsWithoutWallClock(Path file) throws IOException {
         List<String> lines = new ArrayList<>();

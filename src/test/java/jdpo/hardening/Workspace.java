@@ -70,6 +70,14 @@ final class Workspace {
         return args.toArray(new String[0]);
     }
 
+    /** The command line that runs {@code jdpo args...} in a new JVM on the test classpath. */
+    static List<String> jdpoInNewJvm(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "jdpo.cli.Main"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
     /** Every path under the root, relative, sorted: to see that a failed run left nothing behind. */
     TreeSet<String> listing() {
         try (Stream<Path> s = Files.walk(root)) {

@@ -14,7 +14,10 @@ import jdk.jshell.VarSnippet;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,14 +36,19 @@ import java.util.stream.Collectors;
  *
  * <p>The JShell executes in this JVM (JShell's "local" engine): a separate VM answers each
  * snippet about five times slower. The JVM must therefore have {@code jdk.incubator.vector}
- * (Maven's surefire configuration adds it). The cells' {@code %classpath} line, which points
- * Jupyter at {@code target/classes}, is satisfied by giving JShell this JVM's class path.
+ * (Maven's surefire configuration adds it).
+ *
+ * <p>Classes come to the notebook as they come in Jupyter: a cell holding only
+ * {@code %classpath DIR} (relative to the notebook's folder, where Jupyter starts the kernel)
+ * adds that directory to JShell's class path, and nothing else does, so a notebook that forgot
+ * the cell, or a directory that lacks a class, fails here as it would in Jupyter. A magic must be
+ * alone in its cell: the rapaio kernel rejects a cell that mixes a magic with code.
  */
 final class NotebookRunner {
     private NotebookRunner() {}
 
-    /** Line magics a notebook may use; all name class path entries, which the runner supplies. */
-    private static final List<String> CLASSPATH_MAGICS = List.of("%classpath", "%jars");
+    /** The one magic a notebook may use: {@code %classpath DIR}, alone in its cell. */
+    private static final String CLASSPATH = "%classpath";
     /** With -Djdpo.notebooks.times=true, each snippet's time goes to the console. */
     private static final PrintStream TIMES = Boolean.getBoolean("jdpo.notebooks.times") ? System.err : null;
     /** Object.toString's "class@hash", which differs from run to run. */
@@ -55,17 +63,21 @@ final class NotebookRunner {
         PrintStream realOut = System.out, realErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         List<JsonArray> results = new ArrayList<>();
-        try (JShell shell = JShell.builder()
-                .executionEngine("local")
-                .compilerOptions("--add-modules", "jdk.incubator.vector")
-                .build()) {
-            shell.addToClasspath(System.getProperty("java.class.path"));
+        try (JShell shell = shellWithoutOurClassPath()) {
+            // The runner's own helper, which each cell's result goes through; the notebook's classes come from its %classpath cell.
+            shell.addToClasspath(location(ImageOutput.class));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             List<JsonObject> cells = nb.codeCells();
             for (int i = 0; i < cells.size(); i++) {
                 Cell cell = new Cell(nb, i + 1, shell, out, err);
-                cell.run(withoutMagics(Notebook.source(cells.get(i)), nb, i + 1));
+                String source = Notebook.source(cells.get(i));
+                String dir = classpathMagic(source, nb, i + 1);
+                if (dir != null) {
+                    shell.addToClasspath(classpathDirectory(dir, nb, i + 1));
+                } else {
+                    cell.run(source);
+                }
                 results.add(cell.outputs);
             }
         } finally {
@@ -75,20 +87,65 @@ final class NotebookRunner {
         return results;
     }
 
-    private static String withoutMagics(String source, Notebook nb, int cellNo) {
-        StringBuilder code = new StringBuilder();
+    /**
+     * A JShell whose compiler starts from an empty class path. JShell seeds it from
+     * {@code java.class.path}, which here is the whole test class path; only while the shell is
+     * built is that property emptied, so that notebook code compiles against what its
+     * {@code %classpath} cell adds and nothing else.
+     */
+    private static JShell shellWithoutOurClassPath() {
+        String classPath = System.getProperty("java.class.path");
+        System.setProperty("java.class.path", "");
+        try {
+            return JShell.builder().executionEngine("local").compilerOptions("--add-modules", "jdk.incubator.vector").build();
+        } finally {
+            System.setProperty("java.class.path", classPath);
+        }
+    }
+
+    /**
+     * The directory of a {@code %classpath DIR} cell, or {@code null} for a cell of code; fails on a
+     * magic mixed with code (rapaio rejects it) and on any other magic.
+     */
+    private static String classpathMagic(String source, Notebook nb, int cellNo) {
+        List<String> code = new ArrayList<>();
+        String dir = null;
         for (String line : source.split("\n", -1)) {
             String t = line.strip();
+            if (t.isEmpty() || t.startsWith("//")) continue;
             if (t.startsWith("%")) {
-                String magic = t.split("\\s+")[0];
-                if (!CLASSPATH_MAGICS.contains(magic)) {
-                    throw new AssertionError(where(nb, cellNo) + ": the runner does not know the magic " + magic);
+                String[] words = t.split("\\s+");
+                if (!words[0].equals(CLASSPATH) || words.length != 2) {
+                    throw new AssertionError(where(nb, cellNo) + ": the runner knows only `" + CLASSPATH + " DIR`, not " + t);
                 }
-                line = ""; // keeps line numbers
+                dir = words[1];
+            } else {
+                code.add(t);
             }
-            code.append(line).append('\n');
         }
-        return code.toString();
+        if (dir != null && !code.isEmpty()) {
+            throw new AssertionError(where(nb, cellNo) + ": put `" + CLASSPATH + " " + dir + "` alone in its own cell "
+                    + "(the rapaio kernel rejects a magic mixed with code)");
+        }
+        return dir;
+    }
+
+    /** {@code dir} as the kernel resolves it: from the notebook's folder; it must be a directory. */
+    private static String classpathDirectory(String dir, Notebook nb, int cellNo) {
+        Path p = nb.file.toAbsolutePath().getParent().resolve(dir).normalize();
+        if (!Files.isDirectory(p)) {
+            throw new AssertionError(where(nb, cellNo) + ": " + CLASSPATH + " " + dir + ": " + p + " is not a directory "
+                    + "(build it with `mvn -DskipTests package`, or any `mvn` run that compiles)");
+        }
+        return p.toString();
+    }
+
+    private static String location(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String where(Notebook nb, int cellNo) {

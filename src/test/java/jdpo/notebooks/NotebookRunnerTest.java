@@ -54,7 +54,7 @@ class NotebookRunnerTest {
     @Test
     void cellsShareStateAndKeepPrintedTextResultsAndImages() throws IOException {
         List<JsonArray> out = NotebookRunner.run(notebook(
-                "%classpath ../target/classes\nint x = 20;\nSystem.out.println(\"x is \" + x);\nSystem.out.print(\"twice \" + 2 * x);\n// the end",
+                "int x = 20;\nSystem.out.println(\"x is \" + x);\nSystem.out.print(\"twice \" + 2 * x);\n// the end",
                 "int twice(int v) { return 2 * v; }\ntwice(x) + 2",
                 "var img = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB);\nimg",
                 "// a cell with nothing to run"));
@@ -99,6 +99,31 @@ class NotebookRunnerTest {
         Notebook nb = notebook("System.out.printf(\"%d%n\", 5)");
         AssertionError e = assertThrows(AssertionError.class, () -> NotebookRunner.run(nb));
         assertTrue(e.getMessage().contains("different in every run"), e.getMessage());
+    }
+
+    @Test
+    void jdpoIsVisibleOnlyThroughTheClasspathCellAsInJupyter() throws IOException {
+        String code = "jdpo.dpo.DpoLoss.sigmoid(0.0)";
+        AssertionError e = assertThrows(AssertionError.class, () -> NotebookRunner.run(notebook(code)));
+        assertTrue(e.getMessage().contains("does not compile"), e.getMessage());
+        String classpath = Path.of("target/notebook-classpath").toAbsolutePath().toString();
+        List<JsonArray> out = NotebookRunner.run(notebook("%classpath " + classpath, code));
+        assertEquals(0, out.get(0).size(), "the magic cell prints nothing here");
+        assertEquals("0.5", out.get(1).get(0).getAsJsonObject().getAsJsonObject("data").getAsJsonArray("text/plain").get(0).getAsString());
+    }
+
+    @Test
+    void aMagicMixedWithCodeFailsAsOnTheRapaioKernel() throws IOException {
+        Notebook nb = notebook("%classpath ../target/notebook-classpath\nint a = 1;");
+        AssertionError e = assertThrows(AssertionError.class, () -> NotebookRunner.run(nb));
+        assertTrue(e.getMessage().contains("alone in its own cell"), e.getMessage());
+    }
+
+    @Test
+    void aClasspathThatIsNotADirectoryFails() throws IOException {
+        Notebook nb = notebook("%classpath no-such-dir");
+        AssertionError e = assertThrows(AssertionError.class, () -> NotebookRunner.run(nb));
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
     }
 
     @Test
