@@ -114,6 +114,7 @@ class LoraCommandsTest {
     void refusesWhatItDoesNotSupportWithOneLine() {
         String[][] cases = {
             {"--lora-dropout 0.05", "error: --lora-dropout 0.05: only 0 is supported (jdpo's LoRA has no dropout)"},
+            {"--lora_dropout 0.05", "error: --lora-dropout 0.05: only 0 is supported"}, // TRL's ModelConfig spelling
             {"--lora-targets q_proj", "error: --lora-targets: target module(s) [q_proj] match no linear layer of GPT-2"},
         };
         for (String[] c : cases) {
