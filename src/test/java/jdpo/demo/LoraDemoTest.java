@@ -19,8 +19,9 @@ class LoraDemoTest {
 
     @Test
     void aShortLoraDemoTrainsAndReportsTheSameNumbers(@TempDir Path tmp) throws Exception {
+        // Plain DPO (no RPO term), so the loss at step 1 is ln 2.
         Cli cli = Cli.run("demo", "--steps", "3", "--eval-prompts", "4", "--seed", "5", "--threads", "1", "--lr", "5e-3",
-                "--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "c_attn,c_fc", "--out", tmp.toString());
+                "--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "c_attn,c_fc", "--rpo-alpha", "0", "--out", tmp.toString());
         assertEquals(0, cli.exitCode, cli.toString());
         assertTrue(cli.out.contains("LoRA r=4 alpha=8 on c_attn,c_fc"), cli.out);
         List<JsonObject> m = Jsonl.readObjects(tmp.resolve("metrics.jsonl"));
