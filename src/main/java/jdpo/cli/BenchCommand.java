@@ -67,6 +67,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Timed DPO steps, after one warm-up step. Default: ${DEFAULT-VALUE}.")
     int steps;
 
+    @Option(names = "--lora-r", paramLabel = "R", defaultValue = "0",
+            description = "Time the DPO step of LoRA training instead (adapters of rank R on --lora-targets, alpha 2R): "
+                    + "only they train, the reference shares the frozen weights. 0: full training. Default: ${DEFAULT-VALUE}.")
+    int loraR;
+
+    @Option(names = "--lora-targets", paramLabel = "NAMES", split = ",", defaultValue = "c_attn",
+            description = "Layers the adapters go on, as train's --lora-targets. Default: ${DEFAULT-VALUE}.")
+    List<String> loraTargets;
+
     @Option(names = "--skip-matmul", description = "Time only the DPO step.")
     boolean skipMatmul;
 
@@ -106,7 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
         StepBenchmark.Result step = null;
         if (!skipStep) {
             try (Parallel par = new Parallel(threads)) {
-                step = StepBenchmark.run(config, pairs, seqLen, Kernels.of("vector", par), 1, steps, s -> err.println("bench: DPO step: " + s));
+                step = StepBenchmark.run(config, pairs, seqLen, Kernels.of("vector", par), 1, steps, adapters(), s -> err.println("bench: DPO step: " + s));
             }
         }
         if (json) {
@@ -123,12 +132,25 @@ public final class BenchCommand implements Callable<Integer> {
             if (step != null) {
                 System.out.printf(Locale.ROOT, "%nOne DPO step, %s shapes, %d pairs x %d tokens (%d rows), %s kernels, %d threads:%n"
                                 + "  policy forward %.3f s, reference forward %.3f s, loss %.3f s, backward %.3f s, AdamW %.3f s%n"
-                                + "  total %.3f s per step, %.0f tokens/s%n", step.config(), step.pairs(), step.seqLen(), 2 * step.pairs(),
+                                + "  total %.3f s per step, %.0f tokens/s; live heap after the step %.0f MiB%n", step.config(), step.pairs(), step.seqLen(), 2 * step.pairs(),
                         step.kernels(), step.threads(), step.policyForward(), step.referenceForward(), step.loss(), step.backward(),
-                        step.optimizer(), step.seconds(), step.tokensPerS());
+                        step.optimizer(), step.seconds(), step.tokensPerS(), step.liveHeapBytes() / 1048576.0);
             }
         }
         return 0;
+    }
+
+    /** LoRA adapters for --lora-r (PEFT's initialization, seeded), or null. */
+    private jdpo.lora.LoraLayers adapters() {
+        if (loraR == 0) return null;
+        if (loraR < 0) throw new BadInputException("--lora-r must be >= 0, got " + loraR);
+        jdpo.lora.LoraConfig lc;
+        try {
+            lc = jdpo.lora.LoraConfig.of(loraR, 2.0 * loraR, loraTargets);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--lora-targets: " + e.getMessage());
+        }
+        return new jdpo.lora.LoraLayers(new jdpo.lora.LoraWeights(StepBenchmark.config(config), lc).initialize(new jdpo.tensor.Rng(11)), true);
     }
 
     /** Refuses, before any timing, an {@code --m} whose largest product (A, B and C in float32) does not fit the heap. */
@@ -158,6 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.addProperty("backward_s", s.backward());
         o.addProperty("optimizer_s", s.optimizer());
         o.addProperty("tokens_per_s", s.tokensPerS());
+        o.addProperty("live_heap_bytes", s.liveHeapBytes());
         return o;
     }
 

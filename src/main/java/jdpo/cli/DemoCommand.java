@@ -111,6 +111,9 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
+    LoraOptions lora = new LoraOptions();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -147,6 +150,8 @@ final class DemoCommand implements Callable<Integer> {
         s.evalPrompts = evalPrompts;
         s.evalEvery = evalEvery;
         s.rpoAlpha = rpoAlpha;
+        s.lora = lora.config();
+        if (lora.mergeTo != null) throw new BadInputException("--merge-lora is a train flag; the demo writes its policy, adapter merged, to OUT/policy");
         PrintWriter out = spec.commandLine().getOut();
         Kernels kernels = runtime.create();
         try {

@@ -62,6 +62,9 @@ final class GenerateCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterOption adapter = new AdapterOption();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -73,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!(topP > 0 && topP <= 1)) throw new BadInputException("--top-p must be in (0, 1], got " + topP);
         Kernels kernels = runtime.create();
         try {
-            Gpt2Params params = ModelLoader.params(model, err);
+            Gpt2Params params = ModelLoader.params(model, adapter.dir, err);
             Tokenizer tok = ModelLoader.tokenizer(model, params);
             int[] promptIds = tok.encode(prompt);
             if (promptIds.length == 0) promptIds = new int[] {tok.eosId()};

@@ -47,12 +47,15 @@ final class LogprobsCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterOption adapter = new AdapterOption();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Gpt2Params params = ModelLoader.params(model, err);
+        Gpt2Params params = ModelLoader.params(model, adapter.dir, err);
         Tokenizer tok = ModelLoader.tokenizer(model, params);
         Kernels kernels = runtime.create();
         try {

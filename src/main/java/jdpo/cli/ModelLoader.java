@@ -3,6 +3,8 @@ package jdpo.cli;
 import jdpo.gpt2.Gpt2Checkpoint;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.io.BadInputException;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.PeftAdapter;
 import jdpo.tokenizer.Tokenizer;
 
 import java.io.PrintWriter;
@@ -17,6 +19,16 @@ final class ModelLoader {
         for (String w : loaded.warnings) err.println("warning: " + w);
         err.flush();
         return loaded.params;
+    }
+
+    /**
+     * The model in {@code dir} with the PEFT LoRA adapter in {@code adapter} (or none, when null)
+     * folded into its weights as it loads: {@code W + (alpha/r) A B}, which computes what base and
+     * adapter side by side compute, within float rounding.
+     */
+    static Gpt2Params params(Path dir, Path adapter, PrintWriter err) {
+        Gpt2Params p = params(dir, err);
+        return adapter == null ? p : LoraMerge.mergeInto(p, PeftAdapter.read(adapter, p.config));
     }
 
     /** The tokenizer of a model directory, checked against the model's vocabulary size. */

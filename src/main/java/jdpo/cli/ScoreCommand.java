@@ -57,6 +57,9 @@ final class ScoreCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterOption adapter = new AdapterOption();
+
+    @Mixin
     RuntimeOptions runtime = new RuntimeOptions();
 
     @Override
@@ -67,9 +70,11 @@ final class ScoreCommand implements Callable<Integer> {
         Limits.atMost("--batch-size", batchSize, Limits.MAX_BATCH);
         Kernels kernels = runtime.create();
         try {
-            Gpt2Params policyParams = ModelLoader.params(model, err);
+            Gpt2Params base = ModelLoader.params(model, err);
+            Gpt2Params policyParams = adapter.dir == null ? base
+                    : jdpo.lora.LoraMerge.merged(base, jdpo.lora.PeftAdapter.read(adapter.dir, base.config));
             Tokenizer tok = ModelLoader.tokenizer(model, policyParams);
-            DpoStep step = scoringStep(policyParams, kernels, err);
+            DpoStep step = scoringStep(policyParams, base, kernels, err);
             PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions,
                     dpo.tokenizationMode());
             dpo.warnings(err);
@@ -96,11 +101,12 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     /** A forward-only DPO step of the policy against the reference (none, another model, or the policy itself). */
-    private DpoStep scoringStep(Gpt2Params policyParams, Kernels kernels, PrintWriter err) {
+    /** @param base the model without --adapter: the default reference when there is one, as in LoRA training */
+    private DpoStep scoringStep(Gpt2Params policyParams, Gpt2Params base, Kernels kernels, PrintWriter err) {
         boolean average = dpo.averageLogps || dpo.lossType().averagesLogps();
         Reference ref = dpo.referenceFree ? Reference.NONE
-                : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : policyParams,
-                kernels, average, dpo.refModel != null ? dpo.refModel.toString() : "the policy itself");
+                : new ModelReference(dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : base, kernels, average,
+                dpo.refModel != null ? dpo.refModel.toString() : adapter.dir != null ? model + " without the adapter" : "the policy itself");
         return new DpoStep(Gpt2.frozen(policyParams, kernels), ref, dpo.loss(), average, null);
     }
 

@@ -17,6 +17,11 @@ import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.io.BadInputException;
 import jdpo.io.OutputDirectory;
+import jdpo.lora.LoraConfig;
+import jdpo.lora.LoraLayers;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.LoraWeights;
+import jdpo.lora.PeftAdapter;
 import jdpo.optim.AdamW;
 import jdpo.optim.Optimizer;
 import jdpo.report.Charts;
@@ -75,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DpoOptions dpo = new DpoOptions();
+
+    @Mixin
+    LoraOptions lora = new LoraOptions();
 
     @Option(names = "--optimizer", defaultValue = "adamw", paramLabel = "NAME",
             description = "adamw (PyTorch's AdamW, no decay on biases and LayerNorm weights; TRL's adamw_torch) or sgd (plain p -= lr*g). Default: ${DEFAULT-VALUE}.")
@@ -183,6 +191,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private void validate() {
         dpo.validate();
+        lora.config();
         if (!(lr >= 0) || !Double.isFinite(lr)) throw new BadInputException("--lr must be >= 0, got " + lr);
         if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
         if (gradAccum < 1) throw new BadInputException("--grad-accum must be at least 1, got " + gradAccum);
@@ -232,7 +241,15 @@ final class TrainCommand implements Callable<Integer> {
         List<EncodedPair> eval = evalData == null ? List.of() : encode(PreferenceData.read(evalData), encoder, evalData, err);
 
         TrainingCheckpoint.Saved saved = resuming ? TrainingCheckpoint.load(out) : null;
-        Gpt2 policy = Gpt2.trainable(saved != null ? saved.params : start, kernels);
+        LoraConfig loraConfig = lora.config();
+        if (saved != null && (saved.params == null) != (loraConfig != null)) {
+            throw new BadInputException(out + ": the checkpoint holds " + (saved.params == null ? "a LoRA adapter; resume it with the same --lora-* flags"
+                    : "a whole model; resume it without --lora-r"));
+        }
+        // LoRA: the base weights stay as loaded and only the adapter trains.
+        LoraWeights adapter = loraConfig == null ? null : loraAdapter(loraConfig, saved != null, start);
+        Gpt2 policy = adapter != null ? Gpt2.withAdapters(start, new LoraLayers(adapter, true), kernels)
+                : Gpt2.trainable(saved != null ? saved.params : start, kernels);
         Reference[] refs = references(start, kernels, average, train, eval, tok, err);
         interruption.check("nothing was trained yet; " + out + " is as it was");
         DpoLoss loss = dpo.loss();
@@ -250,13 +267,23 @@ final class TrainCommand implements Callable<Integer> {
             err.println("resuming " + out + " at step " + startStep);
         }
         err.printf(Locale.ROOT, "policy: %s%nreference: %s%nloss: %s, %s log-probs%ndata: %d pairs, %d steps of %d pair(s) x %d%n",
-                start.config, refs[0].describe(), loss, average ? "per-token average" : "summed",
+                loraConfig == null ? start.config : start.config + ", frozen, with " + loraConfig + " ("
+                        + adapter.all.size() + " trainable parameters)", refs[0].describe(), loss, average ? "per-token average" : "summed",
                 train.size(), trainer.totalSteps(), batchSize, gradAccum);
         err.flush();
         Loop loop = new Loop(trainer, policy, tok, opt, settings, startStep, err, interruption);
         loop.evalStep = evalStep;
         loop.eval = eval;
+        loop.adapter = adapter;
         StepMetrics last = loop.run();
+        if (lora.mergeTo != null && loop.endStep == trainer.totalSteps()) {
+            Gpt2Params merged = LoraMerge.merged(start, adapter);
+            jdpo.io.AtomicFiles.replaceDirectory(lora.mergeTo, tmp -> {
+                jdpo.gpt2.Gpt2Checkpoint.writeInto(tmp, merged);
+                tok.save(tmp);
+            });
+            err.println("saved " + lora.mergeTo + " (the adapter merged into " + model + ")");
+        }
         HtmlReport.afterRun(out, RunInfo.train(out, dpo.referenceFree ? null : dpo.refModel != null ? dpo.refModel : model, data,
                 evalData, dpo.beta, dpo.lossType().trlName(), dpo.labelSmoothing), kernels, err);
         if (json && last != null) outW.println(Finite.json(last.toJson(), "the final metrics"));
@@ -270,12 +297,15 @@ final class TrainCommand implements Callable<Integer> {
     private Reference[] references(Gpt2Params start, Kernels kernels, boolean average, List<EncodedPair> train,
                                    List<EncodedPair> eval, Tokenizer tok, PrintWriter err) {
         if (dpo.referenceFree) return new Reference[] {Reference.NONE, Reference.NONE};
-        Gpt2Params refParams = dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : start.copy();
+        // Under LoRA the base weights never change, so the reference shares them: the same
+        // network with the adapters off, and no copy.
+        Gpt2Params refParams = dpo.refModel != null ? ModelLoader.params(dpo.refModel, err) : lora.enabled() ? start : start.copy();
         if (refParams.config.vocabSize != start.config.vocabSize) {
             throw new BadInputException(dpo.refModel + ": vocabulary of " + refParams.config.vocabSize
                     + " differs from the policy's " + start.config.vocabSize);
         }
-        String what = dpo.refModel != null ? dpo.refModel.toString() : "frozen copy of " + model;
+        String what = dpo.refModel != null ? dpo.refModel.toString()
+                : lora.enabled() ? model + " with the adapters off (its weights, shared)" : "frozen copy of " + model;
         Reference live = new ModelReference(refParams, kernels, average, what);
         if (!dpo.precomputeRef) return new Reference[] {live, live};
         err.println("precomputing reference log-probs for " + train.size() + " pairs ...");
@@ -314,6 +344,7 @@ final class TrainCommand implements Callable<Integer> {
         final Interruption interruption;
         DpoStep evalStep;
         List<EncodedPair> eval;
+        LoraWeights adapter; // what a LoRA run saves instead of the model
         StepMetrics last;
         int lastSaved;
 
@@ -373,7 +404,8 @@ final class TrainCommand implements Callable<Integer> {
                 progress.println(TrainingProgress.line(m));
             }
             if (end || n == endStep || (saveEvery > 0 && n % saveEvery == 0) || interruption.requested()) {
-                TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
+                if (adapter != null) TrainingCheckpoint.save(out, tmp -> PeftAdapter.writeInto(tmp, adapter, model.toString()), tok, opt, n, settings);
+                else TrainingCheckpoint.save(out, policy.params, tok, opt, n, settings);
                 lastSaved = n;
             }
             interruption.check("saved the checkpoint of step " + n + " of " + trainer.totalSteps() + " in " + out
@@ -416,6 +448,7 @@ final class TrainCommand implements Callable<Integer> {
         o.addProperty("max_grad_norm", maxGradNorm);
         o.addProperty("beta", dpo.beta);
         o.addProperty("loss", dpo.lossType().trlName());
+        if (lora.enabled()) o.addProperty("lora", lora.config().toString());
         o.addProperty("label_smoothing", dpo.labelSmoothing);
         o.addProperty("reference_free", dpo.referenceFree);
         o.addProperty("average_logps", dpo.averageLogps);
@@ -450,12 +483,26 @@ final class TrainCommand implements Callable<Integer> {
                 throw new BadInputException(out + ": --out is the " + in[1] + " directory; training would overwrite the model it reads");
             }
         }
+        if (lora.mergeTo != null) {
+            if (Files.exists(lora.mergeTo) && !(Files.isDirectory(lora.mergeTo) && isEmpty(lora.mergeTo))) {
+                throw new BadInputException(lora.mergeTo + ": already exists and is not an empty directory; --merge-lora writes a new model directory");
+            }
+            if (Files.exists(lora.mergeTo) && Files.exists(out) && Files.isSameFile(lora.mergeTo, out)) {
+                throw new BadInputException(lora.mergeTo + ": --merge-lora is the --out directory; choose another");
+            }
+        }
         if (metrics == null) return;
         if (Files.isDirectory(metrics)) throw new BadInputException(metrics + ": --metrics is a directory; it names a .jsonl file");
         for (Path in : new Path[] {data, evalData}) {
             if (in != null && Files.exists(metrics) && Files.exists(in) && Files.isSameFile(metrics, in)) {
                 throw new BadInputException(metrics + ": --metrics is the " + (in == data ? "--data" : "--eval-data") + " file");
             }
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.findAny().isEmpty();
         }
     }
 
@@ -470,6 +517,16 @@ final class TrainCommand implements Callable<Integer> {
         return resuming;
     }
 
+    /** A resumed run's adapter from --out, or a new one with PEFT's initialization drawn from --seed. */
+    private LoraWeights loraAdapter(LoraConfig config, boolean resuming, Gpt2Params base) {
+        if (!resuming) return new LoraWeights(base.config, config).initialize(new jdpo.tensor.Rng(seed));
+        LoraWeights adapter = PeftAdapter.read(out, base.config);
+        if (!adapter.config.equals(config)) {
+            throw new BadInputException(out + ": the checkpoint's adapter is " + adapter.config + ", not " + config);
+        }
+        return adapter;
+    }
+
     /** Loads a checkpoint's optimizer state, refusing one of another optimizer or of other parameters. */
     private void loadOptimizer(Optimizer opt, TrainingCheckpoint.Saved saved, Gpt2 policy) {
         Path stateFile = out.resolve(TrainingCheckpoint.STATE), optFile = out.resolve(TrainingCheckpoint.OPTIMIZER);
@@ -478,7 +535,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException(out + ": the checkpoint was trained with --optimizer " + was + "; resume it with the same optimizer");
         }
         int steps = jdpo.io.Json.requireInt(saved.state, "optimizer_steps", stateFile);
-        var params = policy.params.named();
+        var params = new java.util.LinkedHashMap<String, jdpo.tensor.Tensor>();
+        for (var p : policy.parameters()) params.put(p.name, p.value);
         for (var e : saved.optimizerState.entrySet()) {
             // State tensors are named <kind>.<parameter> and shaped like their parameter.
             jdpo.tensor.Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));

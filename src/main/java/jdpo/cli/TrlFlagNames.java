@@ -45,7 +45,12 @@ final class TrlFlagNames {
             "--optim", "--optimizer",
             "--logging_steps", "--log-every",
             "--save_steps", "--save-every",
-            "--eval_steps", "--eval-every");
+            "--eval_steps", "--eval-every",
+            // TRL's ModelConfig (its scripts' --use_peft flags)
+            "--lora_r", "--lora-r",
+            "--lora_alpha", "--lora-alpha",
+            "--lora_dropout", "--lora-dropout",
+            "--lora_target_modules", "--lora-targets");
 
     private static final Map<String, String> SCORE = with(DPO,
             "--per_device_eval_batch_size", "--batch-size");

@@ -18,6 +18,10 @@ import jdpo.gpt2.Gpt2Params;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
 import jdpo.io.Jsonl;
+import jdpo.lora.LoraConfig;
+import jdpo.lora.LoraLayers;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.LoraWeights;
 import jdpo.optim.AdamW;
 import jdpo.report.Charts;
 import jdpo.tensor.Kernels;
@@ -31,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Locale;
 
 /**
@@ -59,6 +64,8 @@ public final class DemoRun {
         public int maxNewTokens = 40;
         /** Weight of RPO's NLL term on the chosen responses (0: plain DPO): it keeps the chosen reviews likely. */
         public double rpoAlpha = 10;
+        /** Train LoRA adapters of this config instead of every weight; null: full fine-tuning. */
+        public LoraConfig lora;
     }
 
     /** What one DPO run gave. */
@@ -184,7 +191,11 @@ public final class DemoRun {
      */
     public Result train(double beta, List<Samples.Sample> before, int evalEvery, StepListener listener) throws IOException {
         long t0 = System.nanoTime();
-        Gpt2 policy = Gpt2.trainable(base.copy(), k);
+        // Under LoRA the policy is the base model itself plus adapters; the reference shares its weights.
+        LoraWeights adapter = s.lora == null ? null : new LoraWeights(base.config, s.lora).initialize(new Rng(s.seed));
+        Gpt2 policy = adapter != null ? Gpt2.withAdapters(base, new LoraLayers(adapter, true), k) : Gpt2.trainable(base.copy(), k);
+        // What the policy computes as plain weights (samples are drawn from weights, with the KV cache).
+        Supplier<Gpt2Params> policyWeights = () -> adapter != null ? LoraMerge.merged(base, adapter) : policy.params;
         ModelReference reference = new ModelReference(base, k, false, "frozen copy of the base model");
         DpoStep step = new DpoStep(policy, reference, DpoLoss.standard(beta), false, new RpoTerm(s.rpoAlpha));
         PairEncoder enc = new PairEncoder(tok, base.config.nPositions, 0, base.config.nPositions);
@@ -209,13 +220,13 @@ public final class DemoRun {
             r.metrics.add(m);
             quiet.onStep(n, ts.maxSteps, m);
             if (evalEvery > 0 && n % evalEvery == 0 && n < ts.maxSteps) {
-                Evaluation e = Evaluation.of(n, samplePolicy(policy.params));
+                Evaluation e = Evaluation.of(n, samplePolicy(policyWeights.get()));
                 r.evaluations.add(e);
                 quiet.onEvaluation(e);
             }
         });
-        r.policy = policy.params;
-        r.samplesAfter = samplePolicy(policy.params);
+        r.policy = policyWeights.get();
+        r.samplesAfter = samplePolicy(r.policy);
         r.after = Evaluation.of(s.steps, r.samplesAfter);
         r.evaluations.add(r.after);
         quiet.onEvaluation(r.after);
@@ -249,8 +260,8 @@ public final class DemoRun {
     }
 
     private void printIntro() {
-        out.printf("DPO demo: %s, %d preference pairs, beta %s, learning rate %s, RPO alpha %s, %d steps of %d pairs%n",
-                base.config, pairs.size(), s.beta, s.lr, s.rpoAlpha, s.steps, s.batchSize);
+        out.printf("DPO demo: %s%s, %d preference pairs, beta %s, learning rate %s, RPO alpha %s, %d steps of %d pairs%n",
+                base.config, s.lora == null ? "" : ", " + s.lora, pairs.size(), s.beta, s.lr, s.rpoAlpha, s.steps, s.batchSize);
         PreferencePair example = pairs.get(0);
         out.printf("%nA preference pair (chosen = the more positive continuation, by the reward):%n  prompt   %s%n"
                 + "  chosen   %s  (reward %+.2f)%n  rejected %s  (reward %+.2f)%n", Walkthrough.quote(example.prompt),

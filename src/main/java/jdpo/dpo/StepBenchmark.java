@@ -3,6 +3,7 @@ package jdpo.dpo;
 import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Config;
 import jdpo.gpt2.Gpt2Params;
+import jdpo.gpt2.LinearAdapters;
 import jdpo.optim.AdamW;
 import jdpo.optim.GradClip;
 import jdpo.tensor.Kernels;
@@ -16,15 +17,22 @@ import java.util.function.Consumer;
 /**
  * Times one full DPO training step on random weights and random tokens: policy forward over
  * the chosen and rejected rows, reference forward, loss, backward, AdamW. The numbers are
- * those of {@code jdpo train}: the same {@link DpoStep}, the same optimizer.
+ * those of {@code jdpo train}: the same {@link DpoStep}, the same optimizer. With adapters
+ * (LoRA), only they train, and the reference shares the policy's frozen weights, as in
+ * {@code jdpo train --lora-r}.
  */
 public final class StepBenchmark {
     private StepBenchmark() {}
 
-    /** Seconds per step, split by phase, averaged over the timed steps. */
+    /**
+     * Seconds per step, split by phase, averaged over the timed steps; {@code liveHeapBytes} is
+     * what the heap holds after a full collection at the end of the last step (weights, reference,
+     * gradients, optimizer moments, activations): the heap a run needs, give or take the
+     * short-lived arrays of one step.
+     */
     public record Result(String config, int pairs, int seqLen, String kernels, int threads, double seconds,
                          double policyForward, double referenceForward, double loss, double backward, double optimizer,
-                         double tokensPerS) {
+                         double tokensPerS, long liveHeapBytes) {
     }
 
     /** "gpt2": GPT-2 124M shapes; "tiny": the demo model's shapes. */
@@ -41,6 +49,12 @@ public final class StepBenchmark {
 
     public static Result run(String configName, int pairs, int seqLen, Kernels kernels, int warmup, int timed,
                              Consumer<String> progress) {
+        return run(configName, pairs, seqLen, kernels, warmup, timed, null, progress);
+    }
+
+    /** @param adapters LoRA adapters for {@link #config}'s shapes to train instead of every weight, or null */
+    public static Result run(String configName, int pairs, int seqLen, Kernels kernels, int warmup, int timed,
+                             LinearAdapters adapters, Consumer<String> progress) {
         Gpt2Config c = config(configName);
         if (seqLen < 2 || seqLen > c.nPositions) {
             throw new IllegalArgumentException("sequence length must be in [2, " + c.nPositions + "], got " + seqLen);
@@ -48,8 +62,8 @@ public final class StepBenchmark {
         Rng rng = new Rng(7);
         progress.accept("initializing " + c);
         Gpt2Params params = new Gpt2Params(c).initialize(rng);
-        Gpt2 policy = Gpt2.trainable(params, kernels);
-        Reference reference = new ModelReference(params.copy(), kernels, false, "copy");
+        Gpt2 policy = adapters == null ? Gpt2.trainable(params, kernels) : Gpt2.withAdapters(params, adapters, kernels);
+        Reference reference = new ModelReference(adapters == null ? params.copy() : params, kernels, false, "reference");
         DpoStep step = new DpoStep(policy, reference, DpoLoss.standard(0.1), false, null);
         AdamW adamw = new AdamW(0.9, 0.999, 1e-8, 0.0, kernels.parallel());
         List<EncodedPair> batch = new ArrayList<>();
@@ -79,9 +93,20 @@ public final class StepBenchmark {
                 total += (t2 - t0) / 1e9;
             }
         }
+        long live = liveHeapBytes();
+        // Everything the run holds must still be reachable while the heap is measured.
+        java.lang.ref.Reference.reachabilityFence(new Object[] {policy, reference, step, adamw, b});
         return new Result(configName, pairs, seqLen, kernels.name(), kernels.parallel().threads(), total / timed,
                 t.policyForward / timed, t.referenceForward / timed, t.loss / timed, t.backward / timed, optimizer / timed,
-                2.0 * pairs * seqLen * timed / total);
+                2.0 * pairs * seqLen * timed / total, live);
+    }
+
+    /** Heap in use after full collections (two, as one may leave objects its finalization freed). */
+    private static long liveHeapBytes() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        memory.gc();
+        memory.gc();
+        return memory.getHeapMemoryUsage().getUsed();
     }
 
     /**

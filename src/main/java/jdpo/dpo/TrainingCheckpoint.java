@@ -7,6 +7,7 @@ import jdpo.gpt2.Gpt2Params;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
 import jdpo.io.Json;
+import jdpo.io.IoConsumer;
 import jdpo.io.Safetensors;
 import jdpo.optim.Optimizer;
 import jdpo.tensor.Tensor;
@@ -21,7 +22,9 @@ import java.util.Map;
 /**
  * A training output directory: a Hugging Face model directory (config, weights, tokenizer) plus
  * what resuming needs: {@code optimizer.safetensors} (the optimizer's moments) and
- * {@code trainer_state.json} (the step and the settings).
+ * {@code trainer_state.json} (the step and the settings). Under LoRA the model's files are the
+ * adapter's instead, in PEFT's format ({@code adapter_config.json}, {@code adapter_model.safetensors},
+ * written by the caller).
  *
  * <p>Each save writes the checkpoint's files aside and swaps them in together
  * ({@link AtomicFiles#replaceFiles}), so a crash at any moment leaves the whole previous checkpoint
@@ -36,6 +39,7 @@ public final class TrainingCheckpoint {
 
     /** What a resumed run starts from. */
     public static final class Saved {
+        /** The model's weights, or null when the checkpoint holds none (a LoRA run's holds its adapter instead). */
         public final Gpt2Params params;
         public final Map<String, Tensor> optimizerState;
         public final int step;
@@ -63,8 +67,17 @@ public final class TrainingCheckpoint {
      */
     public static void save(Path dir, Gpt2Params params, Tokenizer tokenizer, Optimizer optimizer, int step,
                             JsonObject settings) {
+        save(dir, tmp -> Gpt2Checkpoint.writeInto(tmp, params), tokenizer, optimizer, step, settings);
+    }
+
+    /**
+     * Writes a checkpoint whose trained weights {@code model} writes into the directory being
+     * built: a LoRA run's adapter, in place of the model.
+     */
+    public static void save(Path dir, IoConsumer<Path> model, Tokenizer tokenizer, Optimizer optimizer, int step,
+                            JsonObject settings) {
         AtomicFiles.replaceFiles(dir, tmp -> {
-            Gpt2Checkpoint.writeInto(tmp, params);
+            model.accept(tmp);
             tokenizer.save(tmp);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("optimizer", optimizer.name());
@@ -86,7 +99,7 @@ public final class TrainingCheckpoint {
         Path stateFile = dir.resolve(STATE);
         JsonObject state = Json.readObject(stateFile);
         int step = Json.requireInt(state, "global_step", stateFile);
-        Gpt2Params params = Gpt2Checkpoint.load(dir).params;
+        Gpt2Params params = Files.exists(dir.resolve(Gpt2Checkpoint.WEIGHTS)) ? Gpt2Checkpoint.load(dir).params : null;
         Path opt = dir.resolve(OPTIMIZER);
         if (!Files.isRegularFile(opt)) throw new BadInputException(opt + ": missing; cannot resume the optimizer");
         Map<String, String> meta = Safetensors.readMetadata(opt);

@@ -26,32 +26,54 @@ import java.util.List;
  *
  * <p>{@link #backward()} is {@link #forward} read from the bottom up. It accumulates into
  * {@link #grads()}; {@code wte} receives both the LM head's and the embedding's share.
+ *
+ * <p>With adapters ({@link #withAdapters}, LoRA's), the four linear layers of each block go through
+ * {@link LinearAdapters}; the base weights are frozen, and the backward computes the gradients of
+ * the activations and of the adapters only.
  */
 public final class Gpt2 {
     public final Gpt2Config config;
     public final Gpt2Params params;
     private final Gpt2Params grads;
+    private final LinearAdapters lora;
+    private final boolean backpropagates;
     private final Kernels kernels;
     private Activations acts;
     private Activations dacts;
     private int[] ids;
 
-    private Gpt2(Gpt2Params params, Kernels kernels, boolean trainable) {
+    private Gpt2(Gpt2Params params, Kernels kernels, boolean trainable, LinearAdapters lora) {
         this.config = params.config;
         this.params = params;
         this.kernels = kernels;
-        this.grads = trainable ? new Gpt2Params(config) : null;
+        this.lora = lora;
+        this.grads = trainable && lora == null ? new Gpt2Params(config) : null;
+        this.backpropagates = trainable;
     }
 
     /** A model whose parameters train: gradients are allocated. */
     public static Gpt2 trainable(Gpt2Params params, Kernels kernels) {
-        return new Gpt2(params, kernels, true);
+        return new Gpt2(params, kernels, true, null);
     }
 
     /** A model that only runs forward (a frozen reference, sampling, scoring). */
     public static Gpt2 frozen(Gpt2Params params, Kernels kernels) {
-        return new Gpt2(params, kernels, false);
+        return new Gpt2(params, kernels, false, null);
     }
+
+    /**
+     * The base model {@code params}, frozen, with LoRA adapters on its linear layers. When the
+     * adapters keep gradients, they are what trains ({@link #parameters()}); otherwise the model
+     * only runs forward.
+     */
+    public static Gpt2 withAdapters(Gpt2Params params, LinearAdapters lora, Kernels kernels) {
+        Gpt2Config a = lora.shape(), c = params.config;
+        if (a.nLayer != c.nLayer || a.nEmbd != c.nEmbd || a.nInner != c.nInner) {
+            throw new IllegalArgumentException("the adapters were made for " + a + ", not " + c);
+        }
+        return new Gpt2(params, kernels, lora.trainable(), lora);
+    }
+
 
     public Kernels kernels() {
         return kernels;
@@ -59,17 +81,18 @@ public final class Gpt2 {
 
     /** Gradients of every parameter (same layout as {@link #params}). */
     public Gpt2Params grads() {
-        if (grads == null) throw new IllegalStateException("a frozen model has no gradients");
+        if (grads == null) throw new IllegalStateException(lora != null ? "the base weights under adapters are frozen" : "a frozen model has no gradients");
         return grads;
     }
 
-    /** Parameters paired with their gradients, for the optimizer. */
+    /** The parameters that train, paired with their gradients, for the optimizer: every weight, or only the adapters. */
     public List<Parameter> parameters() {
-        return params.parameters(grads());
+        return lora != null ? lora.parameters() : params.parameters(grads());
     }
 
     public void zeroGrad() {
-        grads().all.zero();
+        if (lora != null) lora.zeroGrad();
+        else grads().all.zero();
     }
 
     /**
@@ -92,13 +115,14 @@ public final class Gpt2 {
             acts = null;
             dacts = null;
             acts = new Activations(config, B, T, false, reuse);
-            if (grads != null) dacts = new Activations(config, B, T, true, reuseGrads);
+            if (backpropagates) dacts = new Activations(config, B, T, true, reuseGrads);
         }
         this.ids = ids.clone();
         Activations a = acts;
         Gpt2Params p = params;
         Kernels k = kernels;
         float eps = config.layerNormEpsilon;
+        if (lora != null) lora.prepare(B * T);
 
         Embedding.forward(a.encoded, ids, p.wte, p.wpe);
         Tensor x = a.encoded;
@@ -106,14 +130,14 @@ public final class Gpt2 {
             Gpt2Params.Block w = p.h[l];
             Activations.Block s = a.h[l];
             LayerNorm.forward(s.ln1, s.ln1Mean, s.ln1Rstd, x, w.ln1Weight, w.ln1Bias, eps);
-            Linear.forward(k, s.qkv, s.ln1, w.attnWeight, w.attnBias);
+            linear(l, Conv1dModule.ATTN_C_ATTN, s.qkv, s.ln1, w);
             Attention.forward(k, s.atty, s.att, s.qkv, config.nHead);
-            Linear.forward(k, s.attProj, s.atty, w.attnProjWeight, w.attnProjBias);
+            linear(l, Conv1dModule.ATTN_C_PROJ, s.attProj, s.atty, w);
             Residual.forward(s.residual2, x, s.attProj);
             LayerNorm.forward(s.ln2, s.ln2Mean, s.ln2Rstd, s.residual2, w.ln2Weight, w.ln2Bias, eps);
-            Linear.forward(k, s.fc, s.ln2, w.fcWeight, w.fcBias);
+            linear(l, Conv1dModule.MLP_C_FC, s.fc, s.ln2, w);
             Gelu.forward(s.fcGelu, s.fc);
-            Linear.forward(k, s.fcProj, s.fcGelu, w.fcProjWeight, w.fcProjBias);
+            linear(l, Conv1dModule.MLP_C_PROJ, s.fcProj, s.fcGelu, w);
             Residual.forward(s.residual3, s.residual2, s.fcProj);
             x = s.residual3;
         }
@@ -139,37 +163,55 @@ public final class Gpt2 {
         return dacts.logits;
     }
 
-    /** Backpropagates {@link #logitsGrad()} through the last forward into {@link #grads()}. */
+    /** Linear layer m of block l ({@code y = x W + b}, W and b from {@code w}), through its adapter when it has one. */
+    private void linear(int l, Conv1dModule m, Tensor y, Tensor x, Gpt2Params.Block w) {
+        if (lora != null) lora.forward(kernels, l, m, y, x, m.weight(w), m.bias(w));
+        else Linear.forward(kernels, y, x, m.weight(w), m.bias(w));
+    }
+
+    /** Backward of {@link #linear}; {@code gw} (the block's gradients) is null when the base is frozen. */
+    private void linearBackward(int l, Conv1dModule m, Tensor dx, Gpt2Params.Block gw, Tensor dy, Tensor x, Gpt2Params.Block w) {
+        if (lora != null) lora.backward(kernels, l, m, dx, gw == null ? null : m.weight(gw), gw == null ? null : m.bias(gw), dy, x, m.weight(w));
+        else Linear.backward(kernels, dx, m.weight(gw), m.bias(gw), dy, x, m.weight(w));
+    }
+
+    /**
+     * Backpropagates {@link #logitsGrad()} through the last forward into {@link #grads()}, or,
+     * under LoRA, into the adapters' gradients only (the frozen base gets none: the
+     * {@code g == null} branches below).
+     */
     public void backward() {
         requireForward();
-        Gpt2Params g = grads();
+        if (dacts == null) throw new IllegalStateException("a frozen model has no gradients");
+        Gpt2Params g = grads;
         Activations a = acts, d = dacts;
         Gpt2Params p = params;
         Kernels k = kernels;
         d.zeroAllBut(d.logits);
 
-        k.lmHeadBackwardWeight(g.wte, d.logits, a.lnF);
+        if (g != null) k.lmHeadBackwardWeight(g.wte, d.logits, a.lnF);
         k.lmHeadBackwardInput(d.lnF, d.logits, p.wte);
         int last = config.nLayer - 1;
-        LayerNorm.backward(d.h[last].residual3, g.lnFWeight, g.lnFBias, d.lnF,
+        LayerNorm.backward(d.h[last].residual3, g == null ? null : g.lnFWeight, g == null ? null : g.lnFBias, d.lnF,
                 a.h[last].residual3, p.lnFWeight, a.lnFMean, a.lnFRstd);
         for (int l = last; l >= 0; l--) {
-            Gpt2Params.Block w = p.h[l], gw = g.h[l];
+            Gpt2Params.Block w = p.h[l], gw = g == null ? null : g.h[l];
             Activations.Block s = a.h[l], ds = d.h[l];
             Tensor x = l == 0 ? a.encoded : a.h[l - 1].residual3;
             Tensor dx = l == 0 ? d.encoded : d.h[l - 1].residual3;
             Residual.backward(ds.residual2, ds.fcProj, ds.residual3);
-            Linear.backward(k, ds.fcGelu, gw.fcProjWeight, gw.fcProjBias, ds.fcProj, s.fcGelu, w.fcProjWeight);
+            linearBackward(l, Conv1dModule.MLP_C_PROJ, ds.fcGelu, gw, ds.fcProj, s.fcGelu, w);
             Gelu.backward(ds.fc, ds.fcGelu, s.fc);
-            Linear.backward(k, ds.ln2, gw.fcWeight, gw.fcBias, ds.fc, s.ln2, w.fcWeight);
-            LayerNorm.backward(ds.residual2, gw.ln2Weight, gw.ln2Bias, ds.ln2, s.residual2, w.ln2Weight, s.ln2Mean, s.ln2Rstd);
+            linearBackward(l, Conv1dModule.MLP_C_FC, ds.ln2, gw, ds.fc, s.ln2, w);
+            LayerNorm.backward(ds.residual2, gw == null ? null : gw.ln2Weight, gw == null ? null : gw.ln2Bias, ds.ln2,
+                    s.residual2, w.ln2Weight, s.ln2Mean, s.ln2Rstd);
             Residual.backward(dx, ds.attProj, ds.residual2);
-            Linear.backward(k, ds.atty, gw.attnProjWeight, gw.attnProjBias, ds.attProj, s.atty, w.attnProjWeight);
+            linearBackward(l, Conv1dModule.ATTN_C_PROJ, ds.atty, gw, ds.attProj, s.atty, w);
             Attention.backward(k, ds.qkv, ds.atty, s.qkv, s.att, config.nHead);
-            Linear.backward(k, ds.ln1, gw.attnWeight, gw.attnBias, ds.qkv, s.ln1, w.attnWeight);
-            LayerNorm.backward(dx, gw.ln1Weight, gw.ln1Bias, ds.ln1, x, w.ln1Weight, s.ln1Mean, s.ln1Rstd);
+            linearBackward(l, Conv1dModule.ATTN_C_ATTN, ds.ln1, gw, ds.qkv, s.ln1, w);
+            LayerNorm.backward(dx, gw == null ? null : gw.ln1Weight, gw == null ? null : gw.ln1Bias, ds.ln1, x, w.ln1Weight, s.ln1Mean, s.ln1Rstd);
         }
-        Embedding.backward(g.wte, g.wpe, d.encoded, ids);
+        if (g != null) Embedding.backward(g.wte, g.wpe, d.encoded, ids);
     }
 
     private void requireForward() {

@@ -61,8 +61,8 @@ public final class LayerNorm {
      * {@code dbias += sum dout} (sums over rows).
      *
      * @param dx      [N.., C], accumulated
-     * @param dweight [C], accumulated
-     * @param dbias   [C], accumulated
+     * @param dweight [C], accumulated; null when the weights are frozen (LoRA)
+     * @param dbias   [C], accumulated; null when the weights are frozen
      * @param dout    [N.., C]
      * @param x       the forward's input
      * @param weight  [C]
@@ -78,9 +78,9 @@ public final class LayerNorm {
         Shapes.requireSize(op, "mean", mean, n);
         Shapes.requireSize(op, "rstd", rstd, n);
         require(op, "weight", weight, 1, c);
-        require(op, "dweight", dweight, 1, c);
-        require(op, "dbias", dbias, 1, c);
-        float[] xd = x.data, gd = dout.data, dxd = dx.data, w = weight.data, dw = dweight.data, db = dbias.data;
+        if (dweight != null) require(op, "dweight", dweight, 1, c);
+        if (dbias != null) require(op, "dbias", dbias, 1, c);
+        float[] xd = x.data, gd = dout.data, dxd = dx.data, w = weight.data;
         for (int i = 0; i < n; i++) {
             int xRow = x.offset + i * c, gRow = dout.offset + i * c, dxRow = dx.offset + i * c;
             float mu = mean.data[mean.offset + i], r = rstd.data[rstd.offset + i];
@@ -98,9 +98,9 @@ public final class LayerNorm {
                 float norm = (xd[xRow + j] - mu) * r;
                 float dy = gd[gRow + j];
                 // in the forward this was: out = norm * weight + bias
-                // so now:                  dbias += dout,  dweight += dout * norm
-                db[dbias.offset + j] += dy;
-                dw[dweight.offset + j] += dy * norm;
+                // so now:                  dbias += dout,  dweight += dout * norm  (unless frozen)
+                if (dbias != null) dbias.data[dbias.offset + j] += dy;
+                if (dweight != null) dweight.data[dweight.offset + j] += dy * norm;
                 // in the forward this was: norm = (x - mean) * rstd, mean and rstd of the whole row
                 // so now:                  dx += rstd * (g - mean(g) - norm * mean(g * norm))
                 dxd[dxRow + j] += r * (dy * w[weight.offset + j] - a - norm * b);

@@ -81,11 +81,7 @@ class TrlReferenceTest {
         assertEquals(0, cli.exitCode, cli.toString());
 
         JsonArray expected = run.getAsJsonArray("metrics");
-        List<String> logged = Files.readAllLines(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
-        assertEquals(expected.size(), logged.size(), "logged steps");
-        for (int s = 0; s < expected.size(); s++) {
-            assertSameMetrics("step " + (s + 1), expected.get(s).getAsJsonObject(), JsonParser.parseString(logged.get(s)).getAsJsonObject());
-        }
+        List<String> logged = assertLogsTrlsSteps(expected, out.resolve("metrics.jsonl"));
 
         if (run.has("eval_metrics")) {
             // TRL's evaluate() after training; jdpo logs the final evaluation on the last step's line.
@@ -131,6 +127,16 @@ class TrlReferenceTest {
             }));
         }
         return tests.stream();
+    }
+
+    /** jdpo's metrics file has one line per step TRL logged, each with TRL's metrics ({@link #assertSameMetrics}); returns the lines. */
+    static List<String> assertLogsTrlsSteps(JsonArray expected, Path metricsFile) throws IOException {
+        List<String> logged = Files.readAllLines(metricsFile, StandardCharsets.UTF_8);
+        assertEquals(expected.size(), logged.size(), "logged steps");
+        for (int s = 0; s < expected.size(); s++) {
+            assertSameMetrics("step " + (s + 1), expected.get(s).getAsJsonObject(), JsonParser.parseString(logged.get(s)).getAsJsonObject());
+        }
+        return logged;
     }
 
     /** Every metric TRL logged is in jdpo's line, within {@code 1e-4 * max(1, |value|)}. */

@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <ul>
  *   <li>a breakpoint on the multiply-add line of the scalar matmul's inner loop is reached from
  *       {@code Gpt2.forward} through named methods only, exactly
- *       {@code Gpt2.forward -> Linear.forward -> ScalarKernels.linearForward -> linearForwardRows};
+ *       {@code Gpt2.forward -> Gpt2.linear -> Linear.forward -> ScalarKernels.linearForward -> linearForwardRows}
+ *       ({@code Gpt2.linear} is where a LoRA adapter would take its share);
  *   <li>a breakpoint on every synthetic {@code lambda$} method of jdpo's classes is never hit,
  *       with either kernels, during forward, backward and the optimizer step.
  * </ul>
@@ -51,9 +52,9 @@ class StepIntoTest {
         Run run = debug("scalar", "jdpo.tensor.ScalarKernels", fmaLine);
         assertEquals(List.of(), run.lambdaHits, "lambda frames on the debugger's path");
         assertFalse(run.stacks.isEmpty(), "the breakpoint in linearForwardRows was never hit");
-        List<String> path = run.stacks.get(0).subList(0, 4);
+        List<String> path = run.stacks.get(0).subList(0, 5);
         assertEquals(List.of("jdpo.tensor.ScalarKernels.linearForwardRows", "jdpo.tensor.ScalarKernels.linearForward",
-                "jdpo.nn.Linear.forward", "jdpo.gpt2.Gpt2.forward"), path);
+                "jdpo.nn.Linear.forward", "jdpo.gpt2.Gpt2.linear", "jdpo.gpt2.Gpt2.forward"), path);
     }
 
     @Test
