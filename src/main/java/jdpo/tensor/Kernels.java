@@ -76,6 +76,15 @@ public interface Kernels {
      */
     void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x);
 
+    /**
+     * One product on the calling thread alone: {@code C (+)= A B} with {@code C [m, n]},
+     * {@code A [m, k]}, {@code B [k, n]} any strided views ({@code C} row-major). Attention calls
+     * it on one head's slices of q, k and v, having split the heads over the threads itself.
+     * Each element of {@code C} is one chain of fused multiply-adds in increasing {@code k},
+     * from its old value ({@code accumulate}) or from zero.
+     */
+    void product(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k, boolean accumulate);
+
     /** The kernel names {@link #of} accepts. */
     java.util.List<String> NAMES = java.util.List.of("scalar", "vector");
 
