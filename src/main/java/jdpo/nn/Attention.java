@@ -71,7 +71,7 @@ public final class Attention {
                 for (int ti = r0; ti < r1; ti++) {
                     int row = p.offset() + ti * t;
                     for (int t2 = 0; t2 <= ti; t2++) a[row + t2] *= scale;
-                    Softmax.forward(a, row, ti + 1);
+                    Softmax.forward(k, a, row, ti + 1);
                     Arrays.fill(a, row + ti + 1, row + t, 0f);
                 }
                 // out_t = sum over t2 < r1 of att[t, t2] v_t2 (the terms past t are 0 * v_t2)

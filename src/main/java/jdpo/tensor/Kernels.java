@@ -85,6 +85,12 @@ public interface Kernels {
      */
     void product(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k, boolean accumulate);
 
+    /**
+     * {@code x[j] = e^(x[j] - shift)} for {@code j} in {@code [from, from + n)}, by {@link Exp#of}:
+     * the exponentials of a softmax row, its maximum as the shift.
+     */
+    void exp(float[] x, int from, int n, float shift);
+
     /** The kernel names {@link #of} accepts. */
     java.util.List<String> NAMES = java.util.List.of("scalar", "vector");
 

@@ -193,4 +193,9 @@ public final class ScalarKernels implements Kernels {
         // BlockedMatmul is tested against.
         BlockedMatmul.reference(c, a, b, m, n, k);
     }
+
+    @Override
+    public void exp(float[] x, int from, int n, float shift) {
+        Exp.shiftedScalar(x, from, n, shift);
+    }
 }

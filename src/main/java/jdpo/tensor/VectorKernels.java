@@ -134,4 +134,9 @@ public final class VectorKernels implements Kernels {
         if (accumulate) matmul.accumulate(Parallel.SERIAL, c, a, b, m, n, k);
         else matmul.overwrite(Parallel.SERIAL, c, a, b, m, n, k, null, 0);
     }
+
+    @Override
+    public void exp(float[] x, int from, int n, float shift) {
+        Exp.shifted(x, from, n, shift);
+    }
 }
