@@ -90,7 +90,9 @@ public final class StepBenchmark {
             }
         }
         progress.accept("attention alone, at the step's shapes");
-        double attention = attentionSeconds(c, 2 * pairs, seqLen, untimed, rng);
+        // through the same kernels object as the step: another class at Attention's call sites
+        // would make the JIT recompile them, and time that instead
+        double attention = attentionSeconds(c, 2 * pairs, seqLen, kernels, rng);
         return new Result(configName, pairs, seqLen, kernels.name(), kernels.parallel().threads(), total / timed,
                 t.policyForward / timed, t.referenceForward / timed, t.loss / timed, t.backward / timed, optimizer / timed,
                 2.0 * pairs * seqLen * timed / total, kernels.seconds() / timed, kernels.flops() / timed, attention);
