@@ -27,6 +27,14 @@ import java.util.Arrays;
  * few masked entries a block does cover hold probability zero, and adding {@code 0 * v} leaves a
  * sum unchanged. Each head is computed by one thread in this fixed order, so the results do not
  * depend on the thread count either.
+ *
+ * <p>Why the specification was rewritten in the fast path's order rather than the other way
+ * round: the speed of the vector path comes from running many fused multiply-add chains side by
+ * side along the summed index, which is what a matrix product does; a vector path made to follow
+ * a per-row loop (one dot product at a time, reduced across lanes) would give that up. Written as
+ * three products, the scalar version stays as short as nanoGPT's, and the bits agree by
+ * construction: both run the same calls, only {@link Kernels#product} and {@link Kernels#exp}
+ * differ, and those two are tested number for number.
  */
 public final class Attention {
     private Attention() {}
