@@ -30,7 +30,10 @@ public final class TimedKernels implements Kernels {
         flops = 0;
     }
 
-    private void add(long t0, double m, double n, double k) {
+    /** Runs one product of {@code C [m, n] (+)= A [m, k] B [k, n]} and adds its seconds and FLOPs. */
+    private void timed(Runnable product, double m, double n, double k) {
+        long t0 = System.nanoTime();
+        product.run();
         nanos += System.nanoTime() - t0;
         flops += 2 * m * n * k;
     }
@@ -43,44 +46,32 @@ public final class TimedKernels implements Kernels {
 
     @Override
     public void linearForward(Tensor y, Tensor x, Tensor w, Tensor b) {
-        long t0 = System.nanoTime();
-        inner.linearForward(y, x, w, b);
-        add(t0, rows(x), cols(w), cols(x));
+        timed(() -> inner.linearForward(y, x, w, b), rows(x), cols(w), cols(x));
     }
 
     @Override
     public void linearBackwardInput(Tensor dx, Tensor dy, Tensor w) {
-        long t0 = System.nanoTime();
-        inner.linearBackwardInput(dx, dy, w);
-        add(t0, rows(dy), rows(w), cols(dy));
+        timed(() -> inner.linearBackwardInput(dx, dy, w), rows(dy), rows(w), cols(dy));
     }
 
     @Override
     public void linearBackwardWeight(Tensor dw, Tensor db, Tensor x, Tensor dy) {
-        long t0 = System.nanoTime();
-        inner.linearBackwardWeight(dw, db, x, dy);
-        add(t0, cols(x), cols(dy), rows(x));
+        timed(() -> inner.linearBackwardWeight(dw, db, x, dy), cols(x), cols(dy), rows(x));
     }
 
     @Override
     public void lmHeadForward(Tensor logits, Tensor x, Tensor wte) {
-        long t0 = System.nanoTime();
-        inner.lmHeadForward(logits, x, wte);
-        add(t0, rows(x), rows(wte), cols(x));
+        timed(() -> inner.lmHeadForward(logits, x, wte), rows(x), rows(wte), cols(x));
     }
 
     @Override
     public void lmHeadBackwardInput(Tensor dx, Tensor dlogits, Tensor wte) {
-        long t0 = System.nanoTime();
-        inner.lmHeadBackwardInput(dx, dlogits, wte);
-        add(t0, rows(dlogits), cols(wte), cols(dlogits));
+        timed(() -> inner.lmHeadBackwardInput(dx, dlogits, wte), rows(dlogits), cols(wte), cols(dlogits));
     }
 
     @Override
     public void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x) {
-        long t0 = System.nanoTime();
-        inner.lmHeadBackwardWeight(dwte, dlogits, x);
-        add(t0, cols(dlogits), cols(x), rows(x));
+        timed(() -> inner.lmHeadBackwardWeight(dwte, dlogits, x), cols(dlogits), cols(x), rows(x));
     }
 
     @Override
