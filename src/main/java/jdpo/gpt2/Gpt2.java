@@ -112,7 +112,7 @@ public final class Gpt2 {
             Residual.forward(s.residual2, x, s.attProj);
             LayerNorm.forward(s.ln2, s.ln2Mean, s.ln2Rstd, s.residual2, w.ln2Weight, w.ln2Bias, eps);
             Linear.forward(k, s.fc, s.ln2, w.fcWeight, w.fcBias);
-            Gelu.forward(k.parallel(), s.fcGelu, s.fc);
+            Gelu.forward(k, s.fcGelu, s.fc);
             Linear.forward(k, s.fcProj, s.fcGelu, w.fcProjWeight, w.fcProjBias);
             Residual.forward(s.residual3, s.residual2, s.fcProj);
             x = s.residual3;
@@ -160,7 +160,7 @@ public final class Gpt2 {
             Tensor dx = l == 0 ? d.encoded : d.h[l - 1].residual3;
             Residual.backward(ds.residual2, ds.fcProj, ds.residual3);
             Linear.backward(k, ds.fcGelu, gw.fcProjWeight, gw.fcProjBias, ds.fcProj, s.fcGelu, w.fcProjWeight);
-            Gelu.backward(k.parallel(), ds.fc, ds.fcGelu, s.fc);
+            Gelu.backward(k, ds.fc, ds.fcGelu, s.fc);
             Linear.backward(k, ds.ln2, gw.fcWeight, gw.fcBias, ds.fc, s.ln2, w.fcWeight);
             LayerNorm.backward(ds.residual2, gw.ln2Weight, gw.ln2Bias, ds.ln2, s.residual2, w.ln2Weight, s.ln2Mean, s.ln2Rstd);
             Residual.backward(dx, ds.attProj, ds.residual2);
