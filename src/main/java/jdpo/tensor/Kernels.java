@@ -1,7 +1,9 @@
 package jdpo.tensor;
 
 /**
- * The hot loops of training: the matrix products of a linear layer and of the tied LM head.
+ * The hot loops of training: the matrix products of a linear layer and of the tied LM head, one
+ * product on strided views for attention's heads, and the exponentials of attention's softmax and
+ * of GELU.
  *
  * <p>{@link ScalarKernels} is the readable specification; {@code VectorKernels} computes the
  * same numbers with the Vector API, bit for bit: every output is one chain of fused multiply-adds
