@@ -11,6 +11,13 @@ Run with Debian's PyTorch (`apt-get install python3-torch libopenblas0-pthread`;
 OpenBLAS package Debian's torch falls back to a reference BLAS that is many times slower):
 
     /usr/bin/python3 scripts/bench/torch_dpo_step.py --config gpt2 --pairs 2 --seq-len 128 --threads 2
+
+or with a PyTorch 2.x wheel from pip (MKL and oneDNN inside), in a virtual environment:
+
+    venv/bin/python scripts/bench/torch_dpo_step.py --config gpt2 --pairs 2 --seq-len 128 --threads 2
+
+The JSON names the threads PyTorch used (intra-op `threads`, `interop_threads`) next to its version
+and the BLAS it was built with, as `jdpo bench` names its own `--threads`.
 """
 import argparse
 import json
@@ -113,7 +120,9 @@ def main():
             phases["optimizer"] += t4 - t3
             total += t4 - t0
     n = args.steps
-    out = dict(config=args.config, pairs=args.pairs, seq_len=t, threads=args.threads, torch=torch.__version__,
+    blas = "mkl" if torch.backends.mkl.is_available() else "openblas" if "openblas" in torch.__config__.show().lower() else "other"
+    out = dict(config=args.config, pairs=args.pairs, seq_len=t, threads=torch.get_num_threads(),
+               interop_threads=torch.get_num_interop_threads(), blas=blas, torch=torch.__version__,
                seconds=total / n, tokens_per_s=rows * t * n / total, **{k: v / n for k, v in phases.items()})
     print(json.dumps(out))
 

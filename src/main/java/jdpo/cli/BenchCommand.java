@@ -135,6 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
                                 + "  total %.3f s per step, %.0f tokens/s; live heap after the step %.0f MiB%n", step.config(), step.pairs(), step.seqLen(), 2 * step.pairs(),
                         step.kernels(), step.threads(), step.policyForward(), step.referenceForward(), step.loss(), step.backward(),
                         step.optimizer(), step.seconds(), step.tokensPerS(), step.liveHeapBytes() / 1048576.0);
+                printWhereTheTimeGoes(step, medianVectorGflops(results, threads));
             }
         }
         return 0;
@@ -166,6 +167,31 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The step's seconds as matrix products (timed in the step), attention (timed alone at the
+     * step's shapes) and the rest; then the FLOP bound: the products' FLOPs at the products'
+     * median rate in the table above (or, with --skip-matmul, at their rate inside the step).
+     */
+    private static void printWhereTheTimeGoes(StepBenchmark.Result s, double gemmGflops) {
+        double productRate = s.productFlops() / s.productSeconds() / 1e9;
+        System.out.printf(Locale.ROOT, "  where the time goes: matrix products %.3f s (%.3f TFLOP, %.0f GFLOP/s), attention %.3f s "
+                        + "(timed alone), the rest %.3f s%n",
+                s.productSeconds(), s.productFlops() / 1e12, productRate, s.attentionSeconds(), s.restSeconds());
+        double rate = Double.isNaN(gemmGflops) ? productRate : gemmGflops;
+        double bound = s.productFlops() / (rate * 1e9);
+        System.out.printf(Locale.ROOT, "  FLOP bound: %.3f TFLOP of products at %.0f GFLOP/s (%s) = %.3f s; this step takes %.2fx that%n",
+                s.productFlops() / 1e12, rate, Double.isNaN(gemmGflops) ? "their rate in this step" : "the median vector rate above",
+                bound, s.seconds() / bound);
+    }
+
+    /** The median GFLOP/s of the vector kernels at {@code threads} in the table, or NaN when there is none. */
+    private static double medianVectorGflops(List<MatmulBenchmark.Result> results, int threads) {
+        double[] g = results.stream().filter(r -> r.kernel().equals("vector") && r.threads() == threads)
+                .mapToDouble(MatmulBenchmark.Result::gflops).sorted().toArray();
+        if (g.length == 0) return Double.NaN;
+        return g.length % 2 == 1 ? g[g.length / 2] : (g[g.length / 2 - 1] + g[g.length / 2]) / 2;
+    }
+
     private static JsonObject stepJson(StepBenchmark.Result s) {
         JsonObject o = new JsonObject();
         o.addProperty("config", s.config());
@@ -181,6 +207,10 @@ public final class BenchCommand implements Callable<Integer> {
         o.addProperty("optimizer_s", s.optimizer());
         o.addProperty("tokens_per_s", s.tokensPerS());
         o.addProperty("live_heap_bytes", s.liveHeapBytes());
+        o.addProperty("product_s", s.productSeconds());
+        o.addProperty("product_flops", s.productFlops());
+        o.addProperty("attention_s", s.attentionSeconds());
+        o.addProperty("rest_s", s.restSeconds());
         return o;
     }
 

@@ -6,9 +6,12 @@ import jdpo.gpt2.Gpt2Params;
 import jdpo.gpt2.LinearAdapters;
 import jdpo.optim.AdamW;
 import jdpo.optim.GradClip;
+import jdpo.nn.Attention;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Parameter;
 import jdpo.tensor.Rng;
+import jdpo.tensor.Tensor;
+import jdpo.tensor.TimedKernels;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +35,13 @@ public final class StepBenchmark {
      */
     public record Result(String config, int pairs, int seqLen, String kernels, int threads, double seconds,
                          double policyForward, double referenceForward, double loss, double backward, double optimizer,
-                         double tokensPerS, long liveHeapBytes) {
+                         double tokensPerS, long liveHeapBytes, double productSeconds, double productFlops,
+                         double attentionSeconds) {
+
+        /** What is neither a matrix product nor attention: layernorm, GELU, the log-softmax of the LM head, the loss, AdamW, copies. */
+        public double restSeconds() {
+            return seconds - productSeconds - attentionSeconds;
+        }
     }
 
     /** "gpt2": GPT-2 124M shapes; "tiny": the demo model's shapes. */
@@ -47,14 +56,15 @@ public final class StepBenchmark {
         }
     }
 
-    public static Result run(String configName, int pairs, int seqLen, Kernels kernels, int warmup, int timed,
+    public static Result run(String configName, int pairs, int seqLen, Kernels untimed, int warmup, int timed,
                              Consumer<String> progress) {
-        return run(configName, pairs, seqLen, kernels, warmup, timed, null, progress);
+        return run(configName, pairs, seqLen, untimed, warmup, timed, null, progress);
     }
 
     /** @param adapters LoRA adapters for {@link #config}'s shapes to train instead of every weight, or null */
-    public static Result run(String configName, int pairs, int seqLen, Kernels kernels, int warmup, int timed,
+    public static Result run(String configName, int pairs, int seqLen, Kernels untimed, int warmup, int timed,
                              LinearAdapters adapters, Consumer<String> progress) {
+        TimedKernels kernels = new TimedKernels(untimed);
         Gpt2Config c = config(configName);
         if (seqLen < 2 || seqLen > c.nPositions) {
             throw new IllegalArgumentException("sequence length must be in [2, " + c.nPositions + "], got " + seqLen);
@@ -79,6 +89,7 @@ public final class StepBenchmark {
         double optimizer = 0, total = 0;
         for (int s = 0; s < warmup + timed; s++) {
             boolean measured = s >= warmup;
+            if (s == warmup) kernels.reset();
             progress.accept((measured ? "timed step " + (s - warmup + 1) + "/" + timed : "warm-up step " + (s + 1) + "/" + warmup));
             long t0 = System.nanoTime();
             policy.zeroGrad();
@@ -96,9 +107,13 @@ public final class StepBenchmark {
         long live = liveHeapBytes();
         // Everything the run holds must still be reachable while the heap is measured.
         java.lang.ref.Reference.reachabilityFence(new Object[] {policy, reference, step, adamw, b});
+        progress.accept("attention alone, at the step's shapes");
+        // through the same kernels object as the step: another class at Attention's call sites
+        // would make the JIT recompile them, and time that instead
+        double attention = attentionSeconds(c, 2 * pairs, seqLen, kernels, rng);
         return new Result(configName, pairs, seqLen, kernels.name(), kernels.parallel().threads(), total / timed,
                 t.policyForward / timed, t.referenceForward / timed, t.loss / timed, t.backward / timed, optimizer / timed,
-                2.0 * pairs * seqLen * timed / total, live);
+                2.0 * pairs * seqLen * timed / total, live, kernels.seconds() / timed, kernels.flops() / timed, attention);
     }
 
     /** Heap in use after full collections (two, as one may leave objects its finalization freed). */
@@ -107,6 +122,23 @@ public final class StepBenchmark {
         memory.gc();
         memory.gc();
         return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    /**
+     * Seconds of the attention of one step, timed on its own: per layer, the policy's and the
+     * reference's forward and the policy's backward, on random q, k and v of the step's shape.
+     */
+    static double attentionSeconds(Gpt2Config c, int rows, int seqLen, Kernels kernels, Rng rng) {
+        Tensor qkv = Tensor.randn(rng, 1f, rows, seqLen, 3 * c.nEmbd), dqkv = Tensor.zeros(rows, seqLen, 3 * c.nEmbd);
+        Tensor out = Tensor.zeros(rows, seqLen, c.nEmbd), dout = Tensor.randn(rng, 1f, rows, seqLen, c.nEmbd);
+        Tensor att = Tensor.zeros(rows, c.nHead, seqLen, seqLen);
+        long t0 = System.nanoTime();
+        for (int layer = 0; layer < c.nLayer; layer++) {
+            Attention.forward(kernels, out, att, qkv, c.nHead);
+            Attention.forward(kernels, out, att, qkv, c.nHead);
+            Attention.backward(kernels, dqkv, dout, qkv, att, c.nHead);
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /**

@@ -136,7 +136,7 @@ public final class Gpt2 {
             Residual.forward(s.residual2, x, s.attProj);
             LayerNorm.forward(s.ln2, s.ln2Mean, s.ln2Rstd, s.residual2, w.ln2Weight, w.ln2Bias, eps);
             linear(l, Conv1dModule.MLP_C_FC, s.fc, s.ln2, w);
-            Gelu.forward(s.fcGelu, s.fc);
+            Gelu.forward(k, s.fcGelu, s.fc);
             linear(l, Conv1dModule.MLP_C_PROJ, s.fcProj, s.fcGelu, w);
             Residual.forward(s.residual3, s.residual2, s.fcProj);
             x = s.residual3;
@@ -201,7 +201,7 @@ public final class Gpt2 {
             Tensor dx = l == 0 ? d.encoded : d.h[l - 1].residual3;
             Residual.backward(ds.residual2, ds.fcProj, ds.residual3);
             linearBackward(l, Conv1dModule.MLP_C_PROJ, ds.fcGelu, gw, ds.fcProj, s.fcGelu, w);
-            Gelu.backward(ds.fc, ds.fcGelu, s.fc);
+            Gelu.backward(k, ds.fc, ds.fcGelu, s.fc);
             linearBackward(l, Conv1dModule.MLP_C_FC, ds.ln2, gw, ds.fc, s.ln2, w);
             LayerNorm.backward(ds.residual2, gw == null ? null : gw.ln2Weight, gw == null ? null : gw.ln2Bias, ds.ln2,
                     s.residual2, w.ln2Weight, s.ln2Mean, s.ln2Rstd);

@@ -82,7 +82,7 @@ public final class Gpt2Decoder {
             Residual.forward(x, x, proj);
             LayerNorm.forward(ln, mean, rstd, x, w.ln2Weight, w.ln2Bias, eps);
             Linear.forward(k, fc, ln, w.fcWeight, w.fcBias);
-            Gelu.forward(fcGelu, fc);
+            Gelu.forward(k, fcGelu, fc);
             Linear.forward(k, proj, fcGelu, w.fcProjWeight, w.fcProjBias);
             Residual.forward(x, x, proj);
         }

@@ -1,5 +1,8 @@
 package jdpo.nn;
 
+import jdpo.tensor.Kernels;
+import jdpo.tensor.Parallel;
+import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
 import static jdpo.tensor.MatrixShapes.cols;
@@ -29,17 +32,21 @@ public final class Softmax {
         }
     }
 
+    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
+
     /** In place: {@code x[from .. from+n)} holds the logits {@code z} on entry and {@code p} on return. */
     public static void forward(float[] x, int from, int n) {
+        forward(SCALAR, x, from, n);
+    }
+
+    /** The same, with the exponentials from {@code k} (the vector kernels take a vector of them at a time). */
+    public static void forward(Kernels k, float[] x, int from, int n) {
         // Subtracting the max keeps exp from overflowing and changes nothing else.
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) max = Math.max(max, x[from + j]);
+        k.exp(x, from, n, max);
         double sum = 0;
-        for (int j = 0; j < n; j++) {
-            float e = (float) Math.exp(x[from + j] - max);
-            x[from + j] = e;
-            sum += e;
-        }
+        for (int j = 0; j < n; j++) sum += x[from + j];
         float inv = (float) (1.0 / sum);
         for (int j = 0; j < n; j++) x[from + j] *= inv;
     }

@@ -1,7 +1,9 @@
 package jdpo.tensor;
 
 /**
- * The hot loops of training: the matrix products of a linear layer and of the tied LM head.
+ * The hot loops of training: the matrix products of a linear layer and of the tied LM head, one
+ * product on strided views for attention's heads, and the exponentials of attention's softmax and
+ * of GELU.
  *
  * <p>{@link ScalarKernels} is the readable specification; {@code VectorKernels} computes the
  * same numbers with the Vector API, bit for bit: every output is one chain of fused multiply-adds
@@ -75,6 +77,21 @@ public interface Kernels {
      * @param x       {@code [M, C]}
      */
     void lmHeadBackwardWeight(Tensor dwte, Tensor dlogits, Tensor x);
+
+    /**
+     * One product on the calling thread alone: {@code C (+)= A B} with {@code C [m, n]},
+     * {@code A [m, k]}, {@code B [k, n]} any strided views ({@code C} row-major). Attention calls
+     * it on one head's slices of q, k and v, having split the heads over the threads itself.
+     * Each element of {@code C} is one chain of fused multiply-adds in increasing {@code k},
+     * from its old value ({@code accumulate}) or from zero.
+     */
+    void product(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k, boolean accumulate);
+
+    /**
+     * {@code x[j] = e^(x[j] - shift)} for {@code j} in {@code [from, from + n)}, by {@link Exp#of}:
+     * the exponentials of a softmax row, its maximum as the shift.
+     */
+    void exp(float[] x, int from, int n, float shift);
 
     /** The kernel names {@link #of} accepts. */
     java.util.List<String> NAMES = java.util.List.of("scalar", "vector");

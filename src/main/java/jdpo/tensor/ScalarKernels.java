@@ -183,4 +183,19 @@ public final class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void product(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c.set(i, j, 0f);
+        }
+        // C[i, j] += sum_p A[i, p] B[p, j], one fma chain in increasing p: the loop that
+        // BlockedMatmul is tested against.
+        BlockedMatmul.reference(c, a, b, m, n, k);
+    }
+
+    @Override
+    public void exp(float[] x, int from, int n, float shift) {
+        Exp.shiftedScalar(x, from, n, shift);
+    }
 }

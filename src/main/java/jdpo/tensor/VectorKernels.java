@@ -128,4 +128,15 @@ public final class VectorKernels implements Kernels {
         matmul.accumulate(parallel, StridedMatrix.of(dwte), StridedMatrix.transposeOf(dlogits), StridedMatrix.of(x),
                 v, c, m);
     }
+
+    @Override
+    public void product(StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k, boolean accumulate) {
+        if (accumulate) matmul.accumulate(Parallel.SERIAL, c, a, b, m, n, k);
+        else matmul.overwrite(Parallel.SERIAL, c, a, b, m, n, k, null, 0);
+    }
+
+    @Override
+    public void exp(float[] x, int from, int n, float shift) {
+        Exp.shifted(x, from, n, shift);
+    }
 }

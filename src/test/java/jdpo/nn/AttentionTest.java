@@ -5,6 +5,7 @@ import jdpo.tensor.Parallel;
 import jdpo.tensor.Rng;
 import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
+import jdpo.tensor.VectorKernels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class AttentionTest {
 
-    private static final Kernels SERIAL = new ScalarKernels(Parallel.SERIAL);
+    private static final Kernels SERIAL = new ScalarKernels(Parallel.SERIAL), VECTOR = new VectorKernels(Parallel.SERIAL);
     private static final Parallel TWO = new Parallel(2), THREE = new Parallel(3);
 
     @AfterAll
@@ -48,36 +49,42 @@ class AttentionTest {
     List<DynamicTest> gradientOfQkvMatchesFiniteDifferences() {
         Rng gen = new Rng(51);
         List<DynamicTest> tests = new ArrayList<>();
-        for (int[] s : shapes(gen, 26)) {
+        List<int[]> shapes = shapes(gen, 26);
+        // Past one block of rows (Attention.BLOCK), so the blocked products' seams are checked too.
+        shapes.add(new int[] {1, Attention.BLOCK + 5, 1, 2});
+        for (int[] s : shapes) {
             long seed = gen.nextLong();
-            tests.add(DynamicTest.dynamicTest(name(seed, s), () -> checkGradient(seed, s[0], s[1], s[2], s[2] * s[3])));
+            for (Kernels k : new Kernels[] {SERIAL, VECTOR}) {
+                tests.add(DynamicTest.dynamicTest(k.name() + " " + name(seed, s), () -> checkGradient(k, seed, s[0], s[1], s[2], s[2] * s[3])));
+            }
         }
         return tests;
     }
 
-    private static void checkGradient(long seed, int b, int t, int nHead, int c) {
+    private static void checkGradient(Kernels k, long seed, int b, int t, int nHead, int c) {
         Rng rng = new Rng(seed);
         Tensor qkv = Tensor.randn(rng, 1f, b, t, 3 * c), r = Tensor.randn(rng, 1f, b, t, c);
         Tensor out = Tensor.zeros(b, t, c).fill(Float.NaN), att = Tensor.zeros(b, nHead, t, t).fill(Float.NaN);
-        Attention.forward(SERIAL, out, att, qkv, nHead);
+        Attention.forward(k, out, att, qkv, nHead);
         Tensor dqkv = Tensor.randn(rng, 1f, b, t, 3 * c), dqkv0 = dqkv.copy();
-        Attention.backward(SERIAL, dqkv, r, qkv, att, nHead);
+        Attention.backward(k, dqkv, r, qkv, att, nHead);
 
         Tensor out2 = Tensor.zeros(b, t, c), att2 = Tensor.zeros(b, nHead, t, t);
         DoubleSupplier loss = () -> {
-            Attention.forward(SERIAL, out2, att2, qkv, nHead);
+            Attention.forward(k, out2, att2, qkv, nHead);
             return GradientCheck.project(out2, r);
         };
         GradientCheck.check("dqkv", loss, qkv, accumulated(dqkv, dqkv0), OPS);
     }
 
     @TestFactory
-    List<DynamicTest> resultsAreBitIdenticalForOneTwoAndThreeThreads() {
+    List<DynamicTest> scalarAndVectorKernelsGiveTheSameBitsForOneTwoAndThreeThreads() {
         Rng gen = new Rng(52);
         List<DynamicTest> tests = new ArrayList<>();
         // Large enough that both passes really split: T*T*hs >= 8192 with at least 4 (b, h) pairs,
         // and forward rows far above Attention's minimum chunk.
-        List<int[]> shapes = new ArrayList<>(List.of(new int[] {2, 33, 3, 12}, new int[] {2, 32, 2, 8}));
+        List<int[]> shapes = new ArrayList<>(List.of(new int[] {2, 33, 3, 12}, new int[] {2, 32, 2, 8},
+                new int[] {2, 2 * Attention.BLOCK + 7, 2, 16}));
         while (shapes.size() < 12) {
             shapes.add(new int[] {gen.nextInt(2, 3), gen.nextInt(32, 48), gen.nextInt(2, 4), gen.nextInt(8, 16)});
         }
@@ -89,14 +96,14 @@ class AttentionTest {
                 Tensor qkv = Tensor.randn(rng, 1f, b, t, 3 * c), dout = Tensor.randn(rng, 1f, b, t, c);
                 Tensor dqkvInit = Tensor.randn(rng, 1f, b, t, 3 * c);
                 float[][] first = null;
-                for (Parallel par : new Parallel[] {Parallel.SERIAL, TWO, THREE}) {
-                    Kernels k = new ScalarKernels(par);
+                for (Parallel par : new Parallel[] {Parallel.SERIAL, TWO, THREE}) for (String kernels : Kernels.NAMES) {
+                    Kernels k = Kernels.of(kernels, par);
                     Tensor out = Tensor.zeros(b, t, c), att = Tensor.zeros(b, nHead, t, t), dqkv = dqkvInit.copy();
                     Attention.forward(k, out, att, qkv, nHead);
                     Attention.backward(k, dqkv, dout, qkv, att, nHead);
                     float[][] now = {out.toArray(), att.toArray(), dqkv.toArray()};
                     if (first == null) first = now;
-                    for (int i = 0; i < 3; i++) assertArrayEquals(first[i], now[i], "threads=" + par.threads());
+                    for (int i = 0; i < 3; i++) assertArrayEquals(first[i], now[i], kernels + " threads=" + par.threads());
                 }
             }));
         }
@@ -107,13 +114,15 @@ class AttentionTest {
     List<DynamicTest> matchesAPerHeadReferenceInDouble() {
         Rng gen = new Rng(54);
         List<DynamicTest> tests = new ArrayList<>();
-        for (int[] s : shapes(gen, 10)) {
+        List<int[]> shapes = shapes(gen, 10);
+        shapes.add(new int[] {1, 2 * Attention.BLOCK + 3, 2, 4});
+        for (int[] s : shapes) {
             long seed = gen.nextLong();
-            tests.add(DynamicTest.dynamicTest(name(seed, s), () -> {
+            for (Kernels k : new Kernels[] {SERIAL, VECTOR}) tests.add(DynamicTest.dynamicTest(k.name() + " " + name(seed, s), () -> {
                 int b = s[0], t = s[1], nHead = s[2], hs = s[3], c = nHead * hs;
                 Tensor qkv = Tensor.randn(new Rng(seed), 1f, b, t, 3 * c);
                 Tensor out = Tensor.zeros(b, t, c), att = Tensor.zeros(b, nHead, t, t);
-                Attention.forward(SERIAL, out, att, qkv, nHead);
+                Attention.forward(k, out, att, qkv, nHead);
                 for (int bi = 0; bi < b; bi++) for (int h = 0; h < nHead; h++) for (int ti = 0; ti < t; ti++) {
                     // Hugging Face's split: q, k, v are the thirds of qkv; head h is columns h*hs.. of each.
                     double[] w = new double[t];

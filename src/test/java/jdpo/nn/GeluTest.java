@@ -1,5 +1,7 @@
 package jdpo.nn;
 
+import jdpo.tensor.Kernels;
+import jdpo.tensor.Parallel;
 import jdpo.tensor.Rng;
 import jdpo.tensor.Tensor;
 import org.junit.jupiter.api.DynamicTest;
@@ -13,6 +15,7 @@ import java.util.function.DoubleSupplier;
 
 import static jdpo.nn.GradientCheck.Settings.OPS;
 import static jdpo.nn.GradientCheck.accumulated;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -57,6 +60,26 @@ class GeluTest {
         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) in double precision
         double[] expected = {0.8411919906, -0.1588080094, 0, 2.9963626079, 0, 10};
         for (int i = 0; i < 6; i++) assertEquals(expected[i], out.at(i), 1e-6, "gelu(" + x.at(i) + ")");
+    }
+
+    @Test
+    void scalarOrVectorExpAndAnyThreadCountGiveTheSameBits() {
+        Rng rng = new Rng(33);
+        int n = 3 * 4096 + 17;
+        Tensor x = Tensor.randn(rng, 3f, n), dout = Tensor.randn(rng, 1f, n), dx0 = Tensor.randn(rng, 1f, n);
+        Tensor out1 = Tensor.zeros(n), dx1 = dx0.copy();
+        Gelu.forward(out1, x);
+        Gelu.backward(dx1, dout, x);
+        for (int threads : new int[] {2, 3}) {
+            try (Parallel par = new Parallel(threads)) {
+                Tensor out = Tensor.zeros(n), dx = dx0.copy();
+                Kernels k = Kernels.of(threads == 2 ? "vector" : "scalar", par);
+                Gelu.forward(k, out, x);
+                Gelu.backward(k, dx, dout, x);
+                assertArrayEquals(out1.toArray(), out.toArray(), threads + " threads, forward");
+                assertArrayEquals(dx1.toArray(), dx.toArray(), threads + " threads, backward");
+            }
+        }
     }
 
     @Test
