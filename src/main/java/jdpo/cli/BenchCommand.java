@@ -5,9 +5,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import jdpo.dpo.StepBenchmark;
 import jdpo.io.BadInputException;
+import jdpo.lora.LoraConfig;
+import jdpo.lora.LoraLayers;
+import jdpo.lora.LoraWeights;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.MatmulBenchmark;
 import jdpo.tensor.Parallel;
+import jdpo.tensor.Rng;
+import jdpo.tensor.VectorKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -107,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<MatmulBenchmark.Case> cases = MatmulBenchmark.gpt2Cases(m);
         if (!skipMatmul) checkMemory(cases);
         err.printf(Locale.ROOT, "bench: %d products x %s kernels x %s threads (vector %d bits)%n",
-                cases.size(), kernels, threadCounts, jdpo.tensor.VectorKernels.vectorBits());
+                cases.size(), kernels, threadCounts, VectorKernels.vectorBits());
         List<MatmulBenchmark.Result> results = skipMatmul ? List.of()
                 : new MatmulBenchmark(seconds, seconds).run(cases, kernels, threadCounts,
                 (name, c) -> name.equals("scalar") ? MatmulBenchmark.scalarRows(c, scalarM) : m,
@@ -142,16 +147,16 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** LoRA adapters for --lora-r (PEFT's initialization, seeded), or null. */
-    private jdpo.lora.LoraLayers adapters() {
+    private LoraLayers adapters() {
         if (loraR == 0) return null;
         if (loraR < 0) throw new BadInputException("--lora-r must be >= 0, got " + loraR);
-        jdpo.lora.LoraConfig lc;
+        LoraConfig lc;
         try {
-            lc = jdpo.lora.LoraConfig.of(loraR, 2.0 * loraR, loraTargets);
+            lc = LoraConfig.of(loraR, 2.0 * loraR, loraTargets);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--lora-targets: " + e.getMessage());
         }
-        return new jdpo.lora.LoraLayers(new jdpo.lora.LoraWeights(StepBenchmark.config(config), lc).initialize(new jdpo.tensor.Rng(11)), true);
+        return new LoraLayers(new LoraWeights(StepBenchmark.config(config), lc).initialize(new Rng(11)), true);
     }
 
     /** Refuses, before any timing, an {@code --m} whose largest product (A, B and C in float32) does not fit the heap. */

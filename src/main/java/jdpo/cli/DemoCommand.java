@@ -9,16 +9,15 @@ import jdpo.demo.SentimentReward;
 import jdpo.dpo.PreferencePair;
 import jdpo.gpt2.Gpt2Checkpoint;
 import jdpo.gpt2.Gpt2Params;
-import jdpo.io.Jsonl;
-import jdpo.tensor.Kernels;
-import jdpo.tokenizer.Tokenizer;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.Jsonl;
 import jdpo.io.OutputDirectory;
+import jdpo.report.HtmlReport;
+import jdpo.report.RunInfo;
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Rng;
+import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +28,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -174,7 +176,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (kind.equals("demo")) demo.run(dir);
                 else BetaSweep.run(demo, betaSweep, dir, out);
             }
-            jdpo.report.HtmlReport.afterRun(dir, jdpo.report.RunInfo.demo(dir, s.model, beta), kernels, out);
+            HtmlReport.afterRun(dir, RunInfo.demo(dir, s.model, beta), kernels, out);
             return 0;
         } finally {
             kernels.parallel().close();

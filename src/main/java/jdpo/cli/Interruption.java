@@ -6,6 +6,7 @@ import sun.misc.SignalHandler;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -61,7 +62,7 @@ final class Interruption implements AutoCloseable {
         return i;
     }
 
-    private void handle(java.util.function.Consumer<String> onSignal) {
+    private void handle(Consumer<String> onSignal) {
         for (String name : EXIT_CODES.keySet()) {
             try {
                 Signal s = new Signal(name);

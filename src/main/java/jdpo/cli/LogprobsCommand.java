@@ -8,12 +8,13 @@ import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 @Command(name = "logprobs",
@@ -90,7 +91,7 @@ final class LogprobsCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, Tokenizer tok, ResponseLogProbs.Result r) {
-        out.printf("prompt: %d tokens %s%n", r.promptIds.length, java.util.Arrays.toString(r.promptIds));
+        out.printf("prompt: %d tokens %s%n", r.promptIds.length, Arrays.toString(r.promptIds));
         out.printf("%n%4s  %-18s %7s  %12s  %10s  %11s%n", "pos", "token", "id", "P(token|...)", "log P", "running sum");
         double running = 0, product = 1;
         for (int j = 0; j < r.responseIds.length; j++) {

@@ -1,13 +1,19 @@
 package jdpo.cli;
 
+import jdpo.dpo.NonFiniteException;
 import jdpo.io.BadInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The {@code jdpo} command: parses flags with picocli and hands each subcommand one use-case.
@@ -50,8 +56,8 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (for tests and notebooks). */
     public static int run(String... args) {
         // UTF-8 whatever the platform's locale says, so token text prints as it is.
-        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.StandardCharsets.UTF_8), true);
-        int code = run(new PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true),
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        int code = run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 err, args);
         // Some commands print through System.out itself; a PrintStream keeps its failures to itself.
         if (code == 0 && System.out.checkError()) code = stdoutFailed(err);
@@ -60,7 +66,7 @@ public final class Main implements Runnable {
 
     /** The flags that shrink the memory a command needs, for the out-of-memory hint. */
     private static String smallerFlags(String[] args) {
-        String command = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
+        String command = Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("");
         return switch (command) {
             case "bench" -> "a smaller --m, --pairs or --seq-len, or --config tiny";
             case "sft" -> "a smaller --batch-size or a smaller model (--n-layer, --n-embd, --n-positions)";
@@ -94,8 +100,8 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             // The work that filled the heap has unwound, so there is room to say so. Checkpoints
             // are written whole or not at all: whatever was saved before is intact.
-            if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
-            err.printf(java.util.Locale.ROOT, "error: out of memory: the Java heap (at most %d MB) is full; give jdpo more, "
+            if (Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+            err.printf(Locale.ROOT, "error: out of memory: the Java heap (at most %d MB) is full; give jdpo more, "
                     + "e.g. JDPO_JAVA_OPTS=-Xmx8g ./jdpo ..., or use %s%n",
                     Runtime.getRuntime().maxMemory() >> 20, smallerFlags(args));
             code = 1;
@@ -121,7 +127,7 @@ public final class Main implements Runnable {
         } else if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += "; did you mean " + u.getSuggestions().get(0) + "?";
         }
-        if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+        if (Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
         err.println("error: " + message + " (see " + cmd.getCommandSpec().qualifiedName() + " --help)");
         err.flush();
         return 2;
@@ -156,11 +162,11 @@ public final class Main implements Runnable {
             return ((Interruption.Interrupted) e).exitCode;
         }
         if (e instanceof BadInputException || e instanceof CommandLine.ParameterException
-                || e instanceof jdpo.dpo.NonFiniteException) {
+                || e instanceof NonFiniteException) {
             err.println("error: " + e.getMessage());
         } else if (e instanceof NoSuchFileException) {
             err.println("error: no such file: " + e.getMessage());
-        } else if (e instanceof UncheckedIOException || e instanceof java.io.IOException) {
+        } else if (e instanceof UncheckedIOException || e instanceof IOException) {
             err.println("error: " + e.getMessage());
         } else {
             err.println("error: internal error (" + e + "); rerun with --verbose for the stack trace");

@@ -3,7 +3,9 @@ package jdpo.cli;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import jdpo.dpo.StepMetrics;
+import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.FileProblems;
 import jdpo.io.Jsonl;
 import jdpo.report.Charts;
 
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +44,7 @@ final class MetricsLog {
         try {
             if (parent != null) Files.createDirectories(parent);
         } catch (IOException e) {
-            throw new BadInputException(parent + ": cannot create the metrics directory (" + jdpo.io.FileProblems.reason(e) + ")", e);
+            throw new BadInputException(parent + ": cannot create the metrics directory (" + FileProblems.reason(e) + ")", e);
         }
         List<String> lines = readOwn(file);
         if (lines == null) return log;
@@ -54,7 +57,7 @@ final class MetricsLog {
             }
         }
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        jdpo.io.AtomicFiles.write(file, tmp -> Files.write(tmp, bytes));
+        AtomicFiles.write(file, tmp -> Files.write(tmp, bytes));
         return log;
     }
 
@@ -101,7 +104,7 @@ final class MetricsLog {
     /** Feeds the lines kept from before a resume into the charts. */
     void replayInto(Charts.TrainingCurves curves) {
         for (JsonObject o : kept) {
-            Map<String, Double> values = new java.util.LinkedHashMap<>();
+            Map<String, Double> values = new LinkedHashMap<>();
             for (String k : o.keySet()) {
                 JsonElement e = o.get(k);
                 if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) values.put(k, e.getAsDouble());

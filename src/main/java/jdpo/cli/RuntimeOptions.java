@@ -1,5 +1,6 @@
 package jdpo.cli;
 
+import jdpo.io.BadInputException;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Parallel;
 import picocli.CommandLine.Option;
@@ -23,11 +24,11 @@ final class RuntimeOptions {
 
     /** Builds the kernels; the caller closes the returned {@link Parallel} when done. */
     Kernels create() {
-        if (threads < 1) throw new jdpo.io.BadInputException("--threads must be at least 1, got " + threads);
+        if (threads < 1) throw new BadInputException("--threads must be at least 1, got " + threads);
         Limits.atMost("--threads", threads, Limits.MAX_THREADS);
         String name = kernels;
         if (!Kernels.NAMES.contains(name)) {
-            throw new jdpo.io.BadInputException("--kernels: unknown kernels '" + name + "'; valid: "
+            throw new BadInputException("--kernels: unknown kernels '" + name + "'; valid: "
                     + String.join(", ", Kernels.NAMES));
         }
         return Kernels.of(name, new Parallel(threads));

@@ -13,6 +13,8 @@ import jdpo.dpo.Reference;
 import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.io.BadInputException;
+import jdpo.lora.LoraMerge;
+import jdpo.lora.PeftAdapter;
 import jdpo.tensor.Kernels;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -66,13 +68,13 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         dpo.validate();
-        if (batchSize < 1) throw new jdpo.io.BadInputException("--batch-size must be at least 1, got " + batchSize);
+        if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
         Limits.atMost("--batch-size", batchSize, Limits.MAX_BATCH);
         Kernels kernels = runtime.create();
         try {
             Gpt2Params base = ModelLoader.params(model, err);
             Gpt2Params policyParams = adapter.dir == null ? base
-                    : jdpo.lora.LoraMerge.merged(base, jdpo.lora.PeftAdapter.read(adapter.dir, base.config));
+                    : LoraMerge.merged(base, PeftAdapter.read(adapter.dir, base.config));
             Tokenizer tok = ModelLoader.tokenizer(model, policyParams);
             DpoStep step = scoringStep(policyParams, base, kernels, err);
             PairEncoder encoder = new PairEncoder(tok, dpo.maxLength, dpo.maxPromptLength, policyParams.config.nPositions,

@@ -16,6 +16,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** {@code jdpo tokenize}: text to BPE tokens and ids. */
 @Command(name = "tokenize",
@@ -74,7 +75,7 @@ public final class TokenizeCommand implements Runnable {
             for (int i = 0; i < ids.length; i++) {
                 out.printf("%5d  %6d  %s%n", i, ids[i], visible(tokenizer.tokenBytes(ids[i])));
             }
-            out.println("ids: " + java.util.Arrays.toString(ids));
+            out.println("ids: " + Arrays.toString(ids));
             out.printf("%d tokens, %d characters%n", ids.length, text.codePointCount(0, text.length()));
         }
         out.flush();

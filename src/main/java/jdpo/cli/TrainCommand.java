@@ -6,16 +6,21 @@ import jdpo.dpo.DpoStep;
 import jdpo.dpo.DpoTrainer;
 import jdpo.dpo.EncodedPair;
 import jdpo.dpo.ModelReference;
+import jdpo.dpo.NonFiniteException;
 import jdpo.dpo.PairEncoder;
 import jdpo.dpo.PrecomputedReference;
 import jdpo.dpo.PreferenceData;
+import jdpo.dpo.PreferencePair;
 import jdpo.dpo.Reference;
 import jdpo.dpo.RpoTerm;
 import jdpo.dpo.StepMetrics;
 import jdpo.dpo.TrainingCheckpoint;
 import jdpo.gpt2.Gpt2;
+import jdpo.gpt2.Gpt2Checkpoint;
 import jdpo.gpt2.Gpt2Params;
+import jdpo.io.AtomicFiles;
 import jdpo.io.BadInputException;
+import jdpo.io.Json;
 import jdpo.io.OutputDirectory;
 import jdpo.lora.LoraConfig;
 import jdpo.lora.LoraLayers;
@@ -23,11 +28,15 @@ import jdpo.lora.LoraMerge;
 import jdpo.lora.LoraWeights;
 import jdpo.lora.PeftAdapter;
 import jdpo.optim.AdamW;
+import jdpo.optim.LrSchedule;
 import jdpo.optim.Optimizer;
 import jdpo.report.Charts;
 import jdpo.report.HtmlReport;
 import jdpo.report.RunInfo;
 import jdpo.tensor.Kernels;
+import jdpo.tensor.Parallel;
+import jdpo.tensor.Rng;
+import jdpo.tensor.Tensor;
 import jdpo.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,10 +44,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -219,12 +231,12 @@ final class TrainCommand implements Callable<Integer> {
         if (stopAfter < 0) throw new BadInputException("--stop-after must be >= 0, got " + stopAfter);
         if (optimizer.equals("adamw_torch")) optimizer = "adamw";  // TRL's (PyTorch's) name for the same
         try {
-            Optimizer.create(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, jdpo.tensor.Parallel.SERIAL);
+            Optimizer.create(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, Parallel.SERIAL);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--optimizer: " + e.getMessage());
         }
         try {
-            jdpo.optim.LrSchedule.Shape.parse(schedule);
+            LrSchedule.Shape.parse(schedule);
         } catch (IllegalArgumentException e) {
             throw new BadInputException("--lr-schedule: " + e.getMessage());
         }
@@ -278,8 +290,8 @@ final class TrainCommand implements Callable<Integer> {
         StepMetrics last = loop.run();
         if (lora.mergeTo != null && loop.endStep == trainer.totalSteps()) {
             Gpt2Params merged = LoraMerge.merged(start, adapter);
-            jdpo.io.AtomicFiles.replaceDirectory(lora.mergeTo, tmp -> {
-                jdpo.gpt2.Gpt2Checkpoint.writeInto(tmp, merged);
+            AtomicFiles.replaceDirectory(lora.mergeTo, tmp -> {
+                Gpt2Checkpoint.writeInto(tmp, merged);
                 tok.save(tmp);
             });
             err.println("saved " + lora.mergeTo + " (the adapter merged into " + model + ")");
@@ -367,8 +379,8 @@ final class TrainCommand implements Callable<Integer> {
             log.replayInto(curves);
             try (TrainingProgress progress = new TrainingProgress(trainer.totalSteps(), startStep, !noProgress, err)) {
                 trainer.train(startStep, endStep, (n, m) -> afterStep(n, m, log, curves, progress));
-            } catch (jdpo.dpo.NonFiniteException e) {
-                throw new jdpo.dpo.NonFiniteException(e.getMessage() + "; " + (lastSaved > 0
+            } catch (NonFiniteException e) {
+                throw new NonFiniteException(e.getMessage() + "; " + (lastSaved > 0
                         ? out + " holds the checkpoint of step " + lastSaved : "no checkpoint was saved"));
             } catch (Interruption.Interrupted e) {
                 curves.write(out);
@@ -384,7 +396,7 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private void afterStep(int n, StepMetrics m, MetricsLog log, Charts.TrainingCurves curves, TrainingProgress progress)
-                throws java.io.IOException {
+                throws IOException {
             last = m;
             // Evaluation and the last log line belong to the run's true end, not to --stop-after,
             // so that a stopped and resumed run logs exactly what a straight one does.
@@ -413,7 +425,7 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private List<EncodedPair> encode(List<jdpo.dpo.PreferencePair> pairs, PairEncoder encoder, Path file, PrintWriter err) {
+    private List<EncodedPair> encode(List<PreferencePair> pairs, PairEncoder encoder, Path file, PrintWriter err) {
         PairEncoder.Encoded e = encoder.encodeAll(pairs);
         dpo.reportLengths(e, pairs.size(), encoder, file, err);
         if (e.pairs().isEmpty()) {
@@ -476,7 +488,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Refuses an {@code --out} that is the model or reference being read: training would overwrite what it reads. */
-    private void checkInputsAreNotOut() throws java.io.IOException {
+    private void checkInputsAreNotOut() throws IOException {
         Path[][] inputs = {{model, Path.of("--model")}, {dpo.refModel, Path.of("--ref-model")}};
         for (Path[] in : inputs) {
             if (in[0] != null && Files.exists(out) && Files.exists(in[0]) && Files.isSameFile(out, in[0])) {
@@ -500,14 +512,14 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isEmpty(Path dir) throws java.io.IOException {
+    private static boolean isEmpty(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             return files.findAny().isEmpty();
         }
     }
 
     /** Whether {@code --out} holds a checkpoint to resume; a {@code --resume} with none says so. */
-    private boolean checkResume(PrintWriter err) throws java.io.IOException {
+    private boolean checkResume(PrintWriter err) throws IOException {
         boolean resuming = resume && TrainingCheckpoint.exists(out);
         if (resume && !resuming) err.println("note: " + out + " holds no checkpoint yet; --resume starts the run at step 1");
         if (metrics != null && !resuming && Files.exists(metrics)) {
@@ -519,7 +531,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** A resumed run's adapter from --out, or a new one with PEFT's initialization drawn from --seed. */
     private LoraWeights loraAdapter(LoraConfig config, boolean resuming, Gpt2Params base) {
-        if (!resuming) return new LoraWeights(base.config, config).initialize(new jdpo.tensor.Rng(seed));
+        if (!resuming) return new LoraWeights(base.config, config).initialize(new Rng(seed));
         LoraWeights adapter = PeftAdapter.read(out, base.config);
         if (!adapter.config.equals(config)) {
             throw new BadInputException(out + ": the checkpoint's adapter is " + adapter.config + ", not " + config);
@@ -530,19 +542,19 @@ final class TrainCommand implements Callable<Integer> {
     /** Loads a checkpoint's optimizer state, refusing one of another optimizer or of other parameters. */
     private void loadOptimizer(Optimizer opt, TrainingCheckpoint.Saved saved, Gpt2 policy) {
         Path stateFile = out.resolve(TrainingCheckpoint.STATE), optFile = out.resolve(TrainingCheckpoint.OPTIMIZER);
-        String was = jdpo.io.Json.optionalString(saved.state, "optimizer", opt.name(), stateFile);
+        String was = Json.optionalString(saved.state, "optimizer", opt.name(), stateFile);
         if (!was.equals(opt.name())) {
             throw new BadInputException(out + ": the checkpoint was trained with --optimizer " + was + "; resume it with the same optimizer");
         }
-        int steps = jdpo.io.Json.requireInt(saved.state, "optimizer_steps", stateFile);
-        var params = new java.util.LinkedHashMap<String, jdpo.tensor.Tensor>();
+        int steps = Json.requireInt(saved.state, "optimizer_steps", stateFile);
+        var params = new LinkedHashMap<String, Tensor>();
         for (var p : policy.parameters()) params.put(p.name, p.value);
         for (var e : saved.optimizerState.entrySet()) {
             // State tensors are named <kind>.<parameter> and shaped like their parameter.
-            jdpo.tensor.Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));
+            Tensor p = params.get(e.getKey().substring(e.getKey().indexOf('.') + 1));
             if (p == null || !p.sameShape(e.getValue())) {
-                throw new BadInputException(optFile + ": tensor " + jdpo.io.Json.quote(e.getKey()) + " "
-                        + java.util.Arrays.toString(e.getValue().shape()) + " matches no parameter of the model");
+                throw new BadInputException(optFile + ": tensor " + Json.quote(e.getKey()) + " "
+                        + Arrays.toString(e.getValue().shape()) + " matches no parameter of the model");
             }
         }
         if (opt instanceof AdamW && steps > 0) {

@@ -9,6 +9,7 @@ import jdpo.tensor.Rng;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -97,7 +98,7 @@ public final class DpoTrainer {
     int[] microBatch(int epoch, int j) {
         int[] order = epochOrder(epoch);
         int from = j * s.batchSize, to = Math.min(order.length, from + s.batchSize);
-        return java.util.Arrays.copyOfRange(order, from, to);
+        return Arrays.copyOfRange(order, from, to);
     }
 
     /** The micro-batches of optimizer step {@code step} (from 0): the next gradAccum of its epoch, or those left. */

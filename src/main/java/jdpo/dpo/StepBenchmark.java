@@ -4,15 +4,17 @@ import jdpo.gpt2.Gpt2;
 import jdpo.gpt2.Gpt2Config;
 import jdpo.gpt2.Gpt2Params;
 import jdpo.gpt2.LinearAdapters;
+import jdpo.nn.Attention;
 import jdpo.optim.AdamW;
 import jdpo.optim.GradClip;
-import jdpo.nn.Attention;
 import jdpo.tensor.Kernels;
 import jdpo.tensor.Parameter;
 import jdpo.tensor.Rng;
 import jdpo.tensor.Tensor;
 import jdpo.tensor.TimedKernels;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -118,7 +120,7 @@ public final class StepBenchmark {
 
     /** Heap in use after full collections (two, as one may leave objects its finalization freed). */
     private static long liveHeapBytes() {
-        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         memory.gc();
         memory.gc();
         return memory.getHeapMemoryUsage().getUsed();

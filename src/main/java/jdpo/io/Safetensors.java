@@ -130,7 +130,7 @@ public final class Safetensors {
      */
     public static Map<String, long[]> readShapes(Path file) {
         try (FileChannel ch = open(file)) {
-            Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+            Map<String, long[]> shapes = new LinkedHashMap<>();
             for (SafetensorsHeader.Entry e : SafetensorsHeader.read(file, ch).entries) shapes.put(e.name, e.shape.clone());
             return shapes;
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import jdpo.tensor.Parameter;
 import jdpo.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,7 +144,7 @@ public final class AdamW implements Optimizer {
             moments.put(p.name, mv);
         } else if (!mv.m.sameShape(p.value)) {
             throw new IllegalStateException("AdamW moments of '" + p.name + "' have shape "
-                    + java.util.Arrays.toString(mv.m.shape()) + ", the parameter " + java.util.Arrays.toString(p.value.shape()));
+                    + Arrays.toString(mv.m.shape()) + ", the parameter " + Arrays.toString(p.value.shape()));
         }
         return mv;
     }

@@ -5,6 +5,7 @@ import jdpo.tensor.Parameter;
 import jdpo.tensor.Tensor;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -43,7 +44,7 @@ public interface Optimizer {
      * decoupled weight decay apply) or {@code sgd} (plain gradient descent; they do not).
      */
     static Optimizer create(String name, double beta1, double beta2, double eps, double weightDecay, Parallel parallel) {
-        String key = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         return switch (key) {
             case "adamw" -> new AdamW(beta1, beta2, eps, weightDecay, parallel);
             case "sgd" -> new Sgd();

@@ -72,7 +72,7 @@ public final class Charts {
         XYChart chart = xyChart(title, xLabel, leftLabel);
         int n = addSeries(chart, left, 0) + addSeries(chart, right, 1);
         if (n == 0) return;
-        List<Series> all = new java.util.ArrayList<>(left);
+        List<Series> all = new ArrayList<>(left);
         all.addAll(right);
         roundXTicks(chart, all);
         chart.setYAxisGroupTitle(1, rightLabel);

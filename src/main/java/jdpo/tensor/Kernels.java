@@ -1,4 +1,5 @@
 package jdpo.tensor;
+import java.util.List;
 
 /**
  * The hot loops of training: the matrix products of a linear layer and of the tied LM head, one
@@ -94,7 +95,7 @@ public interface Kernels {
     void exp(float[] x, int from, int n, float shift);
 
     /** The kernel names {@link #of} accepts. */
-    java.util.List<String> NAMES = java.util.List.of("scalar", "vector");
+    List<String> NAMES = List.of("scalar", "vector");
 
     /** Kernels by name ("scalar" or "vector"), splitting their work over {@code parallel}. */
     static Kernels of(String name, Parallel parallel) {

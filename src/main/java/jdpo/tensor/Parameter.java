@@ -1,4 +1,5 @@
 package jdpo.tensor;
+import java.util.Arrays;
 
 /**
  * A trainable tensor with its Hugging Face name and its gradient buffer.
@@ -24,6 +25,6 @@ public final class Parameter {
 
     @Override
     public String toString() {
-        return name + java.util.Arrays.toString(value.shape());
+        return name + Arrays.toString(value.shape());
     }
 }

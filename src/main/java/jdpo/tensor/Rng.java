@@ -1,4 +1,6 @@
 package jdpo.tensor;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * A seeded random number generator (SplitMix64), passed in explicitly wherever jdpo draws a
@@ -74,8 +76,8 @@ public final class Rng {
     }
 
     /** Shuffles {@code list} in place, drawing exactly as {@link #shuffle(int[])} does. */
-    public void shuffle(java.util.List<?> list) {
-        for (int i = list.size() - 1; i > 0; i--) java.util.Collections.swap(list, i, nextInt(i + 1));
+    public void shuffle(List<?> list) {
+        for (int i = list.size() - 1; i > 0; i--) Collections.swap(list, i, nextInt(i + 1));
     }
 
     /** A new generator whose stream is independent of this one's continuation. */
