@@ -56,6 +56,26 @@ final class SvgChart {
 
     /** The chart as an {@code <svg>} element that scales with its container. */
     String svg() {
+        double[] range = dataRange();
+        double[] xt = ticks(range[0], range[1]), yt = ticks(range[2], range[3]);
+        Scale sx = new Scale(xt[0], xt[xt.length - 1], LEFT, W - RIGHT);
+        Scale sy = new Scale(yt[0], yt[yt.length - 1], H - BOTTOM, TOP);
+
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">", W, H, Html.text(title)));
+        b.append("<title>").append(Html.text(title)).append("</title>");
+        b.append(String.format(Locale.ROOT, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+                LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM));
+        axes(b, sx, sy, xt, yt);
+        marks(b, sy);
+        lines(b, sx, sy);
+        points(b, sx, sy);
+        legend(b);
+        return b.append("</svg>").toString();
+    }
+
+    /** {xMin, xMax, yMin, yMax} over the finite data, the points and the marks ([0, 1] when there is none). */
+    private double[] dataRange() {
         double xMin = Double.POSITIVE_INFINITY, xMax = Double.NEGATIVE_INFINITY;
         double yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
@@ -74,15 +94,11 @@ final class SvgChart {
         }
         if (!(xMin <= xMax)) { xMin = 0; xMax = 1; }
         if (!(yMin <= yMax)) { yMin = 0; yMax = 1; }
-        double[] xt = ticks(xMin, xMax), yt = ticks(yMin, yMax);
-        Scale sx = new Scale(xt[0], xt[xt.length - 1], LEFT, W - RIGHT);
-        Scale sy = new Scale(yt[0], yt[yt.length - 1], H - BOTTOM, TOP);
+        return new double[] {xMin, xMax, yMin, yMax};
+    }
 
-        StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">", W, H, Html.text(title)));
-        b.append("<title>").append(Html.text(title)).append("</title>");
-        b.append(String.format(Locale.ROOT, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
-                LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM));
+    /** Grid lines, tick labels and the axis titles. */
+    private void axes(StringBuilder b, Scale sx, Scale sy, double[] xt, double[] yt) {
         for (double t : yt) {
             double y = sy.at(t);
             b.append(String.format(Locale.ROOT, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", LEFT, W - RIGHT, y, y));
@@ -97,12 +113,20 @@ final class SvgChart {
                 (LEFT + W - RIGHT) / 2, H - 10, Html.text(xLabel)));
         b.append(String.format(Locale.ROOT, "<text class=\"axis\" transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>",
                 (TOP + H - BOTTOM) / 2, Html.text(yLabel)));
+    }
+
+    /** The dashed horizontal marks (ln 2, zero, ...), each with its label. */
+    private void marks(StringBuilder b, Scale sy) {
         for (Mark m : marks) {
             double y = sy.at(m.y);
             b.append(String.format(Locale.ROOT, "<line class=\"mark\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", LEFT, W - RIGHT, y, y));
             b.append(String.format(Locale.ROOT, "<text class=\"marklabel\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
                     W - RIGHT - 4, y - 5, Html.text(m.label)));
         }
+    }
+
+    /** Each series as a polyline, or as dots when it is a series of points. */
+    private void lines(StringBuilder b, Scale sx, Scale sy) {
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
             String css = "s" + (i % 4);
@@ -119,6 +143,10 @@ final class SvgChart {
                 b.append("\"/>");
             }
         }
+    }
+
+    /** The labelled points (a beta sweep's betas, the base model). */
+    private void points(StringBuilder b, Scale sx, Scale sy) {
         for (Point p : points) {
             double x = sx.at(p.x), y = sy.at(p.y);
             b.append(String.format(Locale.ROOT, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\"/>", p.css, x, y));
@@ -126,6 +154,9 @@ final class SvgChart {
             b.append(String.format(Locale.ROOT, "<text class=\"plabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
                     right ? x + 9 : x - 9, y - 8, right ? "start" : "end", Html.text(p.label)));
         }
+    }
+
+    private void legend(StringBuilder b) {
         if (series.size() > 1) {
             // The legend sits above the plot, one entry per series, in the series' colours.
             double at = LEFT;
@@ -135,7 +166,6 @@ final class SvgChart {
                 at += 30 + 7.5 * series.get(i).name.length();
             }
         }
-        return b.append("</svg>").toString();
     }
 
     /** Linear map from data to pixels. */
