@@ -129,31 +129,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("wrote " + corpus.size() + " reviews to " + writeCorpus);
             return 0;
         }
-        if (!(beta > 0)) throw new BadInputException("--beta must be > 0, got " + beta);
-        if (steps < 1 || batchSize < 1 || evalPrompts < 1) throw new BadInputException("--steps, --batch-size and --eval-prompts must be at least 1");
-        if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
-        if (!(rpoAlpha >= 0) || !Double.isFinite(rpoAlpha)) throw new BadInputException("--rpo-alpha must be >= 0, got " + rpoAlpha);
-        if (evalEvery < 0) throw new BadInputException("--eval-every must be >= 0, got " + evalEvery);
-        if (overoptimize) {
-            var given = spec.commandLine().getParseResult();
-            if (!given.hasMatchedOption("--rpo-alpha")) rpoAlpha = 0;
-            if (!given.hasMatchedOption("--beta")) beta = 0.1;
-            if (!given.hasMatchedOption("--lr")) lr = 5e-4;
-            if (!given.hasMatchedOption("--steps")) steps = 80;
-            if (!given.hasMatchedOption("--eval-every")) evalEvery = 10;
-        }
-        DemoRun.Settings s = new DemoRun.Settings();
-        s.model = model != null ? model : defaultModel();
-        s.seed = seed;
-        s.beta = beta;
-        s.steps = steps;
-        s.batchSize = batchSize;
-        s.lr = lr;
-        s.evalPrompts = evalPrompts;
-        s.evalEvery = evalEvery;
-        s.rpoAlpha = rpoAlpha;
-        s.lora = lora.config();
-        if (lora.mergeTo != null) throw new BadInputException("--merge-lora is a train flag; the demo writes its policy, adapter merged, to OUT/policy");
+        DemoRun.Settings s = settings();
         PrintWriter out = spec.commandLine().getOut();
         Kernels kernels = runtime.create();
         try {
@@ -181,6 +157,36 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             kernels.parallel().close();
         }
+    }
+
+    /** The demo's settings from the flags, checked; {@code --overoptimize} supplies what the user did not give. */
+    private DemoRun.Settings settings() {
+        if (!(beta > 0)) throw new BadInputException("--beta must be > 0, got " + beta);
+        if (steps < 1 || batchSize < 1 || evalPrompts < 1) throw new BadInputException("--steps, --batch-size and --eval-prompts must be at least 1");
+        if (!(lr > 0)) throw new BadInputException("--lr must be > 0, got " + lr);
+        if (!(rpoAlpha >= 0) || !Double.isFinite(rpoAlpha)) throw new BadInputException("--rpo-alpha must be >= 0, got " + rpoAlpha);
+        if (evalEvery < 0) throw new BadInputException("--eval-every must be >= 0, got " + evalEvery);
+        if (overoptimize) {
+            var given = spec.commandLine().getParseResult();
+            if (!given.hasMatchedOption("--rpo-alpha")) rpoAlpha = 0;
+            if (!given.hasMatchedOption("--beta")) beta = 0.1;
+            if (!given.hasMatchedOption("--lr")) lr = 5e-4;
+            if (!given.hasMatchedOption("--steps")) steps = 80;
+            if (!given.hasMatchedOption("--eval-every")) evalEvery = 10;
+        }
+        DemoRun.Settings s = new DemoRun.Settings();
+        s.model = model != null ? model : defaultModel();
+        s.seed = seed;
+        s.beta = beta;
+        s.steps = steps;
+        s.batchSize = batchSize;
+        s.lr = lr;
+        s.evalPrompts = evalPrompts;
+        s.evalEvery = evalEvery;
+        s.rpoAlpha = rpoAlpha;
+        s.lora = lora.config();
+        if (lora.mergeTo != null) throw new BadInputException("--merge-lora is a train flag; the demo writes its policy, adapter merged, to OUT/policy");
+        return s;
     }
 
     private int makePairs(DemoRun.Settings s, Kernels kernels, PrintWriter err) throws Exception {
