@@ -55,7 +55,7 @@ public final class DpoStep {
     /** Step 1: the policy's forward over all 2B rows, then each row's log-prob (sum, or mean when averaging). */
     PairLogps policyLogps(PreferenceBatch batch) {
         policy.forward(batch.ids, batch.rows, batch.T);
-        return PairLogps.ofRows(logps.forward(parallel(), policy.logits(), batch.targets, batch.rows, batch.T));
+        return PairLogps.ofRows(logps.forward(policy.kernels(), policy.logits(), batch.targets, batch.rows, batch.T));
     }
 
     /** Step 2: the reference's log-probs of the same rows; it never trains. */
@@ -83,7 +83,7 @@ public final class DpoStep {
 
     /** Step 4: TRL's logits/*, entropy and mean_token_accuracy, from the policy's logits of step 1. */
     LogitMetrics metrics(PreferenceBatch batch) {
-        return LogitMetrics.of(parallel(), policy.logits(), batch);
+        return LogitMetrics.of(policy.kernels(), policy.logits(), batch);
     }
 
     /**
@@ -100,13 +100,9 @@ public final class DpoStep {
             dRowLogps[B + i] = gradScale * loss.dpo.gradPolicyRejected()[i];
             if (dEachToken != null) dEachToken[i] = gradScale * loss.nll.tokenGradient();
         }
-        logps.backward(parallel(), policy.logitsGrad(), policy.logits(), batch.targets, dRowLogps, dEachToken,
+        logps.backward(policy.kernels(), policy.logitsGrad(), policy.logits(), batch.targets, dRowLogps, dEachToken,
                 batch.rows, batch.T);
         policy.backward();
-    }
-
-    private Parallel parallel() {
-        return policy.kernels().parallel();
     }
 
     /** Log-probs of B pairs: {@code chosen[i]} of row i, {@code rejected[i]} of row B + i. */

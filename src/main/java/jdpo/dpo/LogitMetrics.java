@@ -1,6 +1,6 @@
 package jdpo.dpo;
 
-import jdpo.tensor.Parallel;
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 
 /**
@@ -11,18 +11,20 @@ import jdpo.tensor.Tensor;
  *
  * <p>One pass over the logits sums, per row: the logits over the vocabulary, the entropy
  * {@code H = logsumexp(z) - sum_v softmax(z)_v z_v}, and whether the target is the arg-max (the
- * first, on ties). Rows are split over the threads and their sums added in row order, so no
- * thread count changes a bit.
+ * first, on ties); the exponentials come from the kernels, a chunk of the row at a time. Rows are
+ * split over the threads and their sums added in row order, so no thread count changes a bit.
  */
 final class LogitMetrics {
     private final Tensor logits;
     private final PreferenceBatch batch;
+    private final Kernels kernels;
     private final int V;
     /** {@code [2B]} each: per-row sums over the row's scored positions. */
     private final double[] logitSums, entropySums;
     private final int[] correct, positions;
 
-    private LogitMetrics(Tensor logits, PreferenceBatch batch) {
+    private LogitMetrics(Kernels kernels, Tensor logits, PreferenceBatch batch) {
+        this.kernels = kernels;
         this.logits = logits;
         this.batch = batch;
         this.V = logits.dim(-1);
@@ -33,18 +35,21 @@ final class LogitMetrics {
     }
 
     /** The metrics of {@code logits [2B, T, V]} at the scored positions of {@code batch}. */
-    static LogitMetrics of(Parallel par, Tensor logits, PreferenceBatch batch) {
-        LogitMetrics m = new LogitMetrics(logits, batch);
+    static LogitMetrics of(Kernels k, Tensor logits, PreferenceBatch batch) {
+        LogitMetrics m = new LogitMetrics(k, logits, batch);
         // One thread calls the row loop directly, so a debugger steps from here into it.
-        if (par.threads() == 1) m.addRows(0, batch.rows);
-        else par.forRange(batch.rows, m::addRows);
+        if (k.parallel().isSerial()) m.addRows(0, batch.rows);
+        else k.parallel().forRange(batch.rows, m::addRows);
         return m;
     }
+
+    /** Logits per call to {@link Kernels#exp}: a scratch row that stays in L1. */
+    private static final int CHUNK = 1024;
 
     /** Adds up rows {@code [from, to)}: the parallel loop's body. */
     private void addRows(int from, int to) {
         int T = batch.T;
-        float[] z = logits.data;
+        float[] z = logits.data, e = new float[Math.min(CHUNK, V)];
         for (int r = from; r < to; r++) {
             for (int t = 0; t < T; t++) {
                 int target = batch.targets[r * T + t];
@@ -56,11 +61,16 @@ final class LogitMetrics {
                     if (z[base + v] > z[base + best]) best = v;
                 }
                 // Shifted by the max so that exp never overflows; H does not change.
-                double max = z[base + best], partition = 0, weighted = 0;
-                for (int v = 0; v < V; v++) {
-                    double e = Math.exp(z[base + v] - max);
-                    partition += e;
-                    weighted += e * (z[base + v] - max);
+                float max = z[base + best];
+                double partition = 0, weighted = 0;
+                for (int v0 = 0; v0 < V; v0 += e.length) {
+                    int len = Math.min(e.length, V - v0);
+                    System.arraycopy(z, base + v0, e, 0, len);
+                    kernels.exp(e, 0, len, max);
+                    for (int v = 0; v < len; v++) {
+                        partition += e[v];
+                        weighted += e[v] * (double) (z[base + v0 + v] - max);
+                    }
                 }
                 logitSums[r] += sum;
                 entropySums[r] += Math.log(partition) - weighted / partition;

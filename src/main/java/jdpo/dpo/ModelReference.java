@@ -20,7 +20,7 @@ public final class ModelReference implements Reference {
     @Override
     public double[] logps(PreferenceBatch batch, int[] pairIds) {
         Tensor logits = model.forward(batch.ids, batch.rows, batch.T);
-        return logps.forward(model.kernels().parallel(), logits, batch.targets, batch.rows, batch.T);
+        return logps.forward(model.kernels(), logits, batch.targets, batch.rows, batch.T);
     }
 
     @Override

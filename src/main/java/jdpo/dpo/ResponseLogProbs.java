@@ -69,7 +69,7 @@ public final class ResponseLogProbs {
         }
         Tensor logits = Gpt2.frozen(params, kernels).forward(ids, 1, T);
         SequenceLogProbs sequence = new SequenceLogProbs(false);
-        sequence.forward(kernels.parallel(), logits, targets, 1, T);
+        sequence.forward(kernels, logits, targets, 1, T);
         double[] tokenLogps = new double[responseIds.length];
         // Response token j is predicted at the position before it.
         for (int j = 0; j < responseIds.length; j++) tokenLogps[j] = sequence.tokenLogps()[promptIds.length + j - 1];

@@ -1,7 +1,7 @@
 package jdpo.dpo;
 
 import jdpo.nn.TokenLogProbs;
-import jdpo.tensor.Parallel;
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Tensor;
 
 import java.util.Arrays;
@@ -17,6 +17,8 @@ public final class SequenceLogProbs {
     private final boolean average;
     private float[] tokenLogps = new float[0];
     private float[] dTokenLogps = new float[0];
+    /** Each position's log-sum-exp over the vocabulary, from the forward, for the backward. */
+    private double[] logSumExps = new double[0];
 
     public SequenceLogProbs(boolean average) {
         this.average = average;
@@ -28,13 +30,13 @@ public final class SequenceLogProbs {
 
     /**
      * Per-row log-probs for logits {@code [rows, T, V]} and next-token {@code targets [rows*T]}
-     * (-1 = not scored).
+     * (-1 = not scored), the exponentials and threads from {@code k}.
      *
      * @return {@code [rows]} sums (or means) of the scored token log-probs, in double
      */
-    public double[] forward(Parallel par, Tensor logits, int[] targets, int rows, int T) {
+    public double[] forward(Kernels k, Tensor logits, int[] targets, int rows, int T) {
         ensure(rows * T);
-        TokenLogProbs.forward(par, tokenLogps, logits, targets);
+        TokenLogProbs.forward(k, tokenLogps, logSumExps, logits, targets);
         double[] out = new double[rows];
         for (int r = 0; r < rows; r++) {
             double sum = 0;
@@ -59,8 +61,9 @@ public final class SequenceLogProbs {
      * Accumulates d loss / d logits given d loss / d (row log-prob): every scored token of row r
      * gets the row's gradient (divided by the token count when averaging), plus
      * {@code dEachToken[r]} when given (a per-token term such as RPO's NLL; may be null).
+     * {@code logits} must be those of the last {@link #forward}, whose log-sum-exps it reuses.
      */
-    public void backward(Parallel par, Tensor dlogits, Tensor logits, int[] targets, double[] dRowLogps,
+    public void backward(Kernels k, Tensor dlogits, Tensor logits, int[] targets, double[] dRowLogps,
                          double[] dEachToken, int rows, int T) {
         ensure(rows * T);
         Arrays.fill(dTokenLogps, 0f);
@@ -75,13 +78,14 @@ public final class SequenceLogProbs {
                 if (targets[r * T + t] >= 0) dTokenLogps[r * T + t] = (float) g;
             }
         }
-        TokenLogProbs.backward(par, dlogits, logits, targets, dTokenLogps);
+        TokenLogProbs.backward(k, dlogits, logits, targets, dTokenLogps, logSumExps);
     }
 
     private void ensure(int n) {
         if (tokenLogps.length != n) {
             tokenLogps = new float[n];
             dTokenLogps = new float[n];
+            logSumExps = new double[n];
         }
     }
 }

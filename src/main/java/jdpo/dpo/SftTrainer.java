@@ -92,8 +92,8 @@ public final class SftTrainer {
             }
             model.zeroGrad();
             Tensor logits = model.forward(ids, B, T);
-            double loss = CrossEntropy.forward(logits, targets);
-            CrossEntropy.backward(model.logitsGrad(), logits, targets, 1f);
+            double loss = CrossEntropy.forward(model.kernels(), logits, targets);
+            CrossEntropy.backward(model.kernels(), model.logitsGrad(), logits, targets, 1f);
             model.backward();
             double norm = GradClip.clip(params, s.maxGradNorm);
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
@@ -126,7 +126,7 @@ public final class SftTrainer {
                 TokenLogProbs.nextTokenTargets(ids, targets, b * T, b * T + rows[b].length);
                 count += Math.max(0, rows[b].length - 1);
             }
-            sum += CrossEntropy.forward(model.forward(ids, B, T), targets) * count;
+            sum += CrossEntropy.forward(model.kernels(), model.forward(ids, B, T), targets) * count;
             n += count;
         }
         return n == 0 ? 0 : sum / n;

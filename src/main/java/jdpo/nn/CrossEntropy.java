@@ -1,6 +1,8 @@
 package jdpo.nn;
 
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Parallel;
+import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
 import java.util.Arrays;
@@ -21,13 +23,15 @@ public final class CrossEntropy {
      * @return the mean negative log-likelihood over the rows not ignored
      */
     public static double forward(Tensor logits, int[] targets) {
-        return forward(Parallel.SERIAL, logits, targets);
+        return forward(SCALAR, logits, targets);
     }
 
-    /** {@link #forward(Tensor, int[])} with rows split over {@code par}. */
-    public static double forward(Parallel par, Tensor logits, int[] targets) {
+    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
+
+    /** {@link #forward(Tensor, int[])} with rows split over the kernels' threads, their exponentials. */
+    public static double forward(Kernels k, Tensor logits, int[] targets) {
         float[] logp = new float[rows(logits)];
-        TokenLogProbs.forward(par, logp, logits, targets);
+        TokenLogProbs.forward(k, logp, null, logits, targets);
         int count = counted(targets);
         if (count == 0) return 0.0;
         double sum = 0;
@@ -44,16 +48,16 @@ public final class CrossEntropy {
      * @param dloss   the gradient flowing into the loss (1 for plain training)
      */
     public static void backward(Tensor dlogits, Tensor logits, int[] targets, float dloss) {
-        backward(Parallel.SERIAL, dlogits, logits, targets, dloss);
+        backward(SCALAR, dlogits, logits, targets, dloss);
     }
 
-    /** {@link #backward(Tensor, Tensor, int[], float)} with rows split over {@code par}. */
-    public static void backward(Parallel par, Tensor dlogits, Tensor logits, int[] targets, float dloss) {
+    /** {@link #backward(Tensor, Tensor, int[], float)} with rows split over the kernels' threads. */
+    public static void backward(Kernels k, Tensor dlogits, Tensor logits, int[] targets, float dloss) {
         int count = counted(targets);
         float[] dlogp = new float[targets.length];
         // With every row ignored the loss is the constant 0; the call below still checks shapes.
         if (count > 0) Arrays.fill(dlogp, (float) (-(double) dloss / count));
-        TokenLogProbs.backward(par, dlogits, logits, targets, dlogp);
+        TokenLogProbs.backward(k, dlogits, logits, targets, dlogp, null);
     }
 
     private static int counted(int[] targets) {

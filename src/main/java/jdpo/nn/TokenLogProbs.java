@@ -1,6 +1,8 @@
 package jdpo.nn;
 
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Parallel;
+import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
 import static jdpo.tensor.MatrixShapes.cols;
@@ -13,47 +15,86 @@ import static jdpo.tensor.MatrixShapes.rows;
  * DPO's sequence log-probs and the cross-entropy loss are sums of these. A negative target
  * marks a row to ignore (padding, prompt): its log-prob is 0 and it receives no gradient.
  *
- * <p>Only one number per row is kept; the backward recomputes the softmax from the logits
- * rather than storing {@code [N, V]} probabilities.
+ * <p>Only one number per row is kept, its log-sum-exp; the backward recomputes the softmax from
+ * the logits and that number rather than storing {@code [N, V]} probabilities. The exponentials
+ * come from {@link Kernels#exp} (float, a vector at a time in the vector kernels), summed in
+ * double.
  */
 public final class TokenLogProbs {
     private TokenLogProbs() {}
 
+    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
+    /** Logits per call to {@link Kernels#exp}: a scratch row that stays in L1. */
+    private static final int CHUNK = 1024;
+
     /**
+     * On the calling thread alone, with the scalar exponential.
+     *
      * @param logp    N numbers, overwritten
      * @param logits  [N.., V], read as N rows
      * @param targets N token ids in [0, V), or negative to ignore the row
      */
     public static void forward(float[] logp, Tensor logits, int[] targets) {
-        forward(Parallel.SERIAL, logp, logits, targets);
+        forward(SCALAR, logp, null, logits, targets);
     }
 
-    /** {@link #forward(float[], Tensor, int[])} with rows split over {@code par}. */
-    public static void forward(Parallel par, float[] logp, Tensor logits, int[] targets) {
+    /**
+     * {@link #forward(float[], Tensor, int[])} with rows split over the kernels' threads and the
+     * exponentials from the kernels (a vector of them at a time, or not: the same bits).
+     *
+     * @param lse N numbers, each row's {@code logsumexp(logits[n])} for the backward to reuse
+     *            (NaN where the row is ignored); or null
+     */
+    public static void forward(Kernels k, float[] logp, double[] lse, Tensor logits, int[] targets) {
         String op = "TokenLogProbs.forward";
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
         if (logp.length != n) throw new IllegalArgumentException(op + ": logp has " + logp.length + " entries for " + n + " rows");
-        if (par.isSerial()) forwardRows(0, n, logp, logits, targets);
-        else par.forRange(n, minChunk(v), (from, to) -> forwardRows(from, to, logp, logits, targets));
+        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        Parallel par = k.parallel();
+        if (par.isSerial()) forwardRows(0, n, k, logp, lse, logits, targets);
+        else par.forRange(n, minChunk(v), (from, to) -> forwardRows(from, to, k, logp, lse, logits, targets));
     }
 
     /** {@code logp[r] = logits[r, y_r] - logsumexp(logits[r])} for rows {@code r} in {@code [from, to)}. */
-    static void forwardRows(int from, int to, float[] logp, Tensor logits, int[] targets) {
+    static void forwardRows(int from, int to, Kernels k, float[] logp, double[] lse, Tensor logits, int[] targets) {
         int v = cols(logits);
+        float[] scratch = new float[Math.min(CHUNK, v)];
         for (int r = from; r < to; r++) {
             int y = targets[r];
             if (y < 0) {
                 logp[r] = 0f;
+                if (lse != null) lse[r] = Double.NaN;
                 continue;
             }
             int row = logits.offset + r * v;
-            logp[r] = (float) (logits.data[row + y] - LogSoftmax.logSumExp(logits.data, row, v));
+            double rowLse = logSumExp(k, logits.data, row, v, scratch);
+            logp[r] = (float) (logits.data[row + y] - rowLse);
+            if (lse != null) lse[r] = rowLse;
         }
     }
 
     /**
-     * For every row n not ignored: {@code dlogits[n, j] += dlogp[n] * (1[j == y_n] - softmax(logits[n])_j)}.
+     * {@code log sum_j e^(x[from + j])} over {@code v} numbers: the maximum first, so that no
+     * exponential overflows, then {@code e^(x - max)} a {@code scratch}-sized chunk at a time by
+     * the kernels, summed in double.
+     */
+    static double logSumExp(Kernels k, float[] x, int from, int v, float[] scratch) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) max = Math.max(max, x[from + j]);
+        double sum = 0;
+        for (int j0 = 0; j0 < v; j0 += scratch.length) {
+            int len = Math.min(scratch.length, v - j0);
+            System.arraycopy(x, from + j0, scratch, 0, len);
+            k.exp(scratch, 0, len, max);
+            for (int j = 0; j < len; j++) sum += scratch[j];
+        }
+        return max + Math.log(sum);
+    }
+
+    /**
+     * On the calling thread alone, with the scalar exponential: for every row n not ignored,
+     * {@code dlogits[n, j] += dlogp[n] * (1[j == y_n] - softmax(logits[n])_j)}.
      *
      * @param dlogits [N.., V], accumulated
      * @param logits  the forward's input
@@ -61,24 +102,31 @@ public final class TokenLogProbs {
      * @param dlogp   N numbers: the gradient of the loss with respect to each logp[n]
      */
     public static void backward(Tensor dlogits, Tensor logits, int[] targets, float[] dlogp) {
-        backward(Parallel.SERIAL, dlogits, logits, targets, dlogp);
+        backward(SCALAR, dlogits, logits, targets, dlogp, null);
     }
 
-    /** {@link #backward(Tensor, Tensor, int[], float[])} with rows split over {@code par}. */
-    public static void backward(Parallel par, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp) {
+    /**
+     * {@link #backward(Tensor, Tensor, int[], float[])} with rows split over the kernels' threads.
+     *
+     * @param lse the forward's log-sum-exps of the same logits, or null to compute them again
+     */
+    public static void backward(Kernels k, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp, double[] lse) {
         String op = "TokenLogProbs.backward";
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
         require(op, "dlogits", dlogits, n, v);
         if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
-        if (par.isSerial()) backwardRows(0, n, dlogits, logits, targets, dlogp);
-        else par.forRange(n, minChunk(v), (from, to) -> backwardRows(from, to, dlogits, logits, targets, dlogp));
+        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        Parallel par = k.parallel();
+        if (par.isSerial()) backwardRows(0, n, k, dlogits, logits, targets, dlogp, lse);
+        else par.forRange(n, minChunk(v), (from, to) -> backwardRows(from, to, k, dlogits, logits, targets, dlogp, lse));
     }
 
     /** The backward for rows {@code r} in {@code [from, to)}. */
-    static void backwardRows(int from, int to, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp) {
+    static void backwardRows(int from, int to, Kernels k, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp,
+                             double[] lse) {
         int v = cols(logits);
-        float[] x = logits.data, d = dlogits.data;
+        float[] x = logits.data, d = dlogits.data, p = new float[Math.min(CHUNK, v)];
         for (int r = from; r < to; r++) {
             int y = targets[r];
             if (y < 0) continue;
@@ -86,9 +134,15 @@ public final class TokenLogProbs {
             // in the forward this was: logp = logits[y] - logsumexp(logits)
             // so now:                  dlogits[j] -= dlogp * softmax(logits)_j  (the logsumexp)
             //                          dlogits[y] += dlogp                      (the picked logit)
-            double lse = LogSoftmax.logSumExp(x, row, v);
+            // with softmax(logits)_j = e^(logits[j] - logsumexp(logits)).
+            float shift = (float) (lse != null ? lse[r] : logSumExp(k, x, row, v, p));
             float g = dlogp[r];
-            for (int j = 0; j < v; j++) d[dRow + j] -= g * (float) Math.exp(x[row + j] - lse);
+            for (int j0 = 0; j0 < v; j0 += p.length) {
+                int len = Math.min(p.length, v - j0);
+                System.arraycopy(x, row + j0, p, 0, len);
+                k.exp(p, 0, len, shift);
+                for (int j = 0; j < len; j++) d[dRow + j0 + j] -= g * p[j];
+            }
             d[dRow + y] += g;
         }
     }

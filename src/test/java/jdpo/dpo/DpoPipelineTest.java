@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Batching, truncation, sequence log-probs and their gradients, accumulation and data order. */
 class DpoPipelineTest {
+    private static final Kernels SCALAR = Kernels.of("scalar", Parallel.SERIAL);
     static final Path POLICY = TestFiles.resource("fixtures/dpo/policy");
     static final Tokenizer TOK = Tokenizer.load(POLICY); // byte-level: id = byte value, eos = 256
 
@@ -88,7 +89,7 @@ class DpoPipelineTest {
         SequenceLogProbs seq = new SequenceLogProbs(average);
         // L = sum_r w_r * rowLogp_r + sum_r extra_r * (sum of row r's token log-probs)
         java.util.function.DoubleSupplier loss = () -> {
-            double[] rl = seq.forward(Parallel.SERIAL, logits, targets, rows, T);
+            double[] rl = seq.forward(SCALAR, logits, targets, rows, T);
             double l = 0;
             for (int r = 0; r < rows; r++) {
                 l += w[r] * rl[r];
@@ -98,7 +99,7 @@ class DpoPipelineTest {
         };
         loss.getAsDouble();
         Tensor grad = Tensor.zeros(rows, T, V);
-        seq.backward(Parallel.SERIAL, grad, logits, targets, w, extra, rows, T);
+        seq.backward(SCALAR, grad, logits, targets, w, extra, rows, T);
         float h = 1e-2f;
         for (int i = 0; i < logits.size(); i++) {
             float orig = logits.at(i);

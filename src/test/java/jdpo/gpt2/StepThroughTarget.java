@@ -28,7 +28,7 @@ public final class StepThroughTarget {
         Gpt2 model = Gpt2.trainable(params, Kernels.of(args[0], Parallel.SERIAL));
         model.zeroGrad();
         Tensor logits = model.forward(ids, B, T);
-        CrossEntropy.backward(Parallel.SERIAL, model.logitsGrad(), logits, targets, 1f);
+        CrossEntropy.backward(model.logitsGrad(), logits, targets, 1f);
         model.backward();
         new AdamW(0.01).step(model.parameters(), 1e-3);
     }

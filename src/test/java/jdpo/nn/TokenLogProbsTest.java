@@ -1,5 +1,6 @@
 package jdpo.nn;
 
+import jdpo.tensor.Kernels;
 import jdpo.tensor.Parallel;
 import jdpo.tensor.Rng;
 import jdpo.tensor.Tensor;
@@ -17,6 +18,7 @@ import static jdpo.nn.GradientCheck.accumulated;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TokenLogProbsTest {
 
@@ -88,22 +90,34 @@ class TokenLogProbsTest {
     }
 
     @Test
-    void parallelRowsGiveBitIdenticalResults() {
-        int n = 64, v = 1000;
+    void vectorKernelsAndParallelRowsGiveBitIdenticalResults() {
+        int n = 64, v = 3000; // V spans two whole chunks of the exponentials and part of a third
         Rng rng = new Rng(93);
         Tensor x = Tensor.randn(rng, 3f, 4, n / 4, v);
         int[] y = targets(rng, n, v);
         float[] dlogp = Tensor.randn(rng, 1f, n).toArray();
-        float[] serial = new float[n], parallel = new float[n];
-        Tensor dSerial = Tensor.zeros(4, n / 4, v), dParallel = Tensor.zeros(4, n / 4, v);
+        float[] serial = new float[n];
+        Tensor dSerial = Tensor.zeros(4, n / 4, v);
         TokenLogProbs.forward(serial, x, y);
         TokenLogProbs.backward(dSerial, x, y, dlogp);
         try (Parallel par = new Parallel(2)) {
-            TokenLogProbs.forward(par, parallel, x, y);
-            TokenLogProbs.backward(par, dParallel, x, y, dlogp);
+            for (String name : Kernels.NAMES) {
+                float[] logp = new float[n];
+                double[] lse = new double[n];
+                Tensor reused = Tensor.zeros(4, n / 4, v), recomputed = Tensor.zeros(4, n / 4, v);
+                Kernels k = Kernels.of(name, par);
+                TokenLogProbs.forward(k, logp, lse, x, y);
+                TokenLogProbs.backward(k, reused, x, y, dlogp, lse);
+                TokenLogProbs.backward(k, recomputed, x, y, dlogp, null);
+                assertArrayEquals(serial, logp, name);
+                assertArrayEquals(dSerial.toArray(), reused.toArray(), name + ", the forward's log-sum-exps");
+                assertArrayEquals(dSerial.toArray(), recomputed.toArray(), name + ", log-sum-exps computed again");
+                for (int i = 0; i < n; i++) {
+                    if (y[i] < 0) assertTrue(Double.isNaN(lse[i]), "ignored row " + i);
+                    else assertEquals(LogSoftmax.logSumExp(x.data, i * v, v), lse[i], 1e-5, "row " + i);
+                }
+            }
         }
-        assertArrayEquals(serial, parallel);
-        assertArrayEquals(dSerial.toArray(), dParallel.toArray());
     }
 
     @Test
