@@ -12,6 +12,14 @@ import java.util.List;
  *
  * <p>Buffers are allocated once and reused: a later batch that fits in the earlier buffers gets
  * views onto them, so a training loop allocates nothing per step once the longest batch is seen.
+ *
+ * <p>A model that never runs backward (a frozen reference, scoring, sampling) needs no layer's
+ * activations once the next layer has read them, so it gets one block's buffers, shared by every
+ * layer: a layer reads its input {@code residual3} before it writes its own (see
+ * {@link Gpt2#forward}). The gradients need two blocks, taken in turn: the backward of layer
+ * {@code l} reads the gradient of its output from one and writes that of its input into the
+ * other ({@link Gpt2#backward} zeroes a block before it is used again). At GPT-2 124M and 1024
+ * tokens each of the two saves over a gigabyte.
  */
 final class Activations {
 
@@ -28,6 +36,7 @@ final class Activations {
         final Tensor fcGelu;                 // [B,T,F]
         final Tensor fcProj;                 // [B,T,C]
         final Tensor residual3;              // [B,T,C] residual2 + MLP
+        private final List<Tensor> all = new ArrayList<>();
 
         Block(Pool pool, Gpt2Config c, int B, int T, boolean gradients) {
             int C = c.nEmbd, F = c.nInner, NH = c.nHead;
@@ -46,6 +55,15 @@ final class Activations {
             fcGelu = pool.take(B, T, F);
             fcProj = pool.take(B, T, C);
             residual3 = pool.take(B, T, C);
+            for (Tensor t : new Tensor[] {ln1, ln1Mean, ln1Rstd, qkv, att, atty, attProj, residual2, ln2, ln2Mean, ln2Rstd,
+                    fc, fcGelu, fcProj, residual3}) {
+                if (t != null) all.add(t);
+            }
+        }
+
+        /** Zeroes every buffer of the block but {@code keep}. */
+        void zeroAllBut(Tensor keep) {
+            for (Tensor t : all) if (t != keep) t.zero();
         }
     }
 
@@ -58,10 +76,11 @@ final class Activations {
     private final Pool pool;
 
     /**
-     * Activations for {@code [B, T]}, reusing the buffers of {@code earlier} (a {@link #release}d
+     * Activations for {@code [B, T]}: {@code blocks} distinct blocks' buffers, taken in turn by the
+     * layers (every layer's own, 1 for a forward alone, 2 for the gradients). Reuses the buffers of {@code earlier} (a {@link #release}d
      * pool, or null) where they are big enough.
      */
-    Activations(Gpt2Config c, int B, int T, boolean gradients, Pool earlier) {
+    Activations(Gpt2Config c, int B, int T, boolean gradients, int blocks, Pool earlier) {
         this.B = B;
         this.T = T;
         this.gradients = gradients;
@@ -69,7 +88,7 @@ final class Activations {
         int C = c.nEmbd;
         encoded = pool.take(B, T, C);
         h = new Block[c.nLayer];
-        for (int i = 0; i < h.length; i++) h[i] = new Block(pool, c, B, T, gradients);
+        for (int i = 0; i < h.length; i++) h[i] = i < blocks ? new Block(pool, c, B, T, gradients) : h[i % blocks];
         lnF = pool.take(B, T, C);
         lnFMean = gradients ? null : pool.take(B, T);
         lnFRstd = gradients ? null : pool.take(B, T);

@@ -114,8 +114,8 @@ public final class Gpt2 {
             Activations.Pool reuseGrads = dacts == null ? null : dacts.release();
             acts = null;
             dacts = null;
-            acts = new Activations(config, B, T, false, reuse);
-            if (backpropagates) dacts = new Activations(config, B, T, true, reuseGrads);
+            acts = new Activations(config, B, T, false, backpropagates ? config.nLayer : 1, reuse);
+            if (backpropagates) dacts = new Activations(config, B, T, true, 2, reuseGrads);
         }
         this.ids = ids.clone();
         Activations a = acts;
@@ -199,6 +199,10 @@ public final class Gpt2 {
             Activations.Block s = a.h[l], ds = d.h[l];
             Tensor x = l == 0 ? a.encoded : a.h[l - 1].residual3;
             Tensor dx = l == 0 ? d.encoded : d.h[l - 1].residual3;
+            // Two blocks of gradients serve all layers in turn: clear what layer l + 2 left in this
+            // one (all but the gradient flowing in), and the other's residual3, which dx is.
+            ds.zeroAllBut(ds.residual3);
+            dx.zero();
             Residual.backward(ds.residual2, ds.fcProj, ds.residual3);
             linearBackward(l, Conv1dModule.MLP_C_PROJ, ds.fcGelu, gw, ds.fcProj, s.fcGelu, w);
             Gelu.backward(k, ds.fc, ds.fcGelu, s.fc);
