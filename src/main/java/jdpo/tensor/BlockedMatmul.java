@@ -47,11 +47,13 @@ final class BlockedMatmul {
     }
 
     /**
-     * Sizes picked by measurement at GPT-2 shapes on a Zen 4 (32 KiB L1d, 1 MiB L2 per core):
-     * kc 128 / 256 / 384 / 768 and mc 48 / 96 / 192 and nc 512 / 2048 / 8192 were within noise of
-     * each other except kc 128 (slower); 384 halves the passes over C against 256.
+     * Sizes picked by measurement at GPT-2 shapes. On a Zen 4 (32 KiB L1d, 1 MiB L2 per core) kc
+     * 128 was slower than 256 to 768, and mc 48 / 96 / 192 and nc 512 / 2048 / 8192 were within
+     * noise of each other. On a Sapphire Rapids (48 KiB L1d, 2 MiB L2) kc 1024 beat 384 by 5-20%
+     * at 1 and 2 threads: every k-block is one more pass over C, whose tiles are far apart in
+     * memory and come back from L3, so at k = 768 or 512 one block is better than two.
      */
-    static final Blocking DEFAULT = new Blocking(384, 96, 2048);
+    static final Blocking DEFAULT = new Blocking(1024, 96, 2048);
 
     /** Packing buffers of one thread (a few MB), grown on demand and reused by every later call. */
     private static final class Workspace {
@@ -140,7 +142,7 @@ final class BlockedMatmul {
                        int r0, int r1, int j0, int j1, int k, boolean overwrite, float[] row, int rowOffset) {
         float[] cd = c.data();
         int ldc = c.rowStride();
-        // Equal k-blocks (512 = 2 x 256, not 384 + 128): a short last block wastes a C pass.
+        // Equal k-blocks (1100 = 2 x 550, not 1024 + 76): a short last block wastes a C pass.
         int kc = k == 0 ? 0 : ceilDiv(k, ceilDiv(k, blocking.kc()));
         int mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
         int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);

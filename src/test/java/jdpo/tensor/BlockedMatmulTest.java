@@ -32,7 +32,7 @@ class BlockedMatmulTest {
     List<DynamicTest> blockedProductEqualsTheReferenceBitForBit() {
         Rng gen = new Rng(15);
         List<DynamicTest> tests = new ArrayList<>();
-        int[][] mkn = {{1, 1, 1}, {1, 40, 2 * BlockedMatmul.NR + 3}, {6, 9, BlockedMatmul.NR}, {7, 385, 33},
+        int[][] mkn = {{1, 1, 1}, {1, 40, 2 * BlockedMatmul.NR + 3}, {6, 9, BlockedMatmul.NR}, {7, 385, 33}, {5, 1100, 20},
                 {13, 64, 70}, {100, 3, 9}, {29, 800, 5}};
         List<int[]> shapes = new ArrayList<>(List.of(mkn));
         while (shapes.size() < 20) shapes.add(new int[] {gen.nextInt(1, 40), gen.nextInt(1, 90), gen.nextInt(1, 90)});
