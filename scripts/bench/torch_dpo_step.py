@@ -22,6 +22,7 @@ and the BLAS it was built with, as `jdpo bench` names its own `--threads`.
 import argparse
 import json
 import math
+import os
 import time
 
 import torch
@@ -76,6 +77,16 @@ def sequence_logps(logits, ids, mask):
     return (logp * mask[:, 1:]).sum(-1)
 
 
+def loaded_blas():
+    """The BLAS libraries this process has mapped (Debian's torch calls whatever libblas.so.3 is)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    return ", ".join(sorted({os.path.basename(os.path.realpath(p)) for p in paths})) or None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="gpt2", choices=CONFIGS)
@@ -121,6 +132,8 @@ def main():
             total += t4 - t0
     n = args.steps
     blas = "mkl" if torch.backends.mkl.is_available() else "openblas" if "openblas" in torch.__config__.show().lower() else "other"
+    if blas == "other":
+        blas = loaded_blas() or blas
     out = dict(config=args.config, pairs=args.pairs, seq_len=t, threads=torch.get_num_threads(),
                interop_threads=torch.get_num_interop_threads(), blas=blas, torch=torch.__version__,
                seconds=total / n, tokens_per_s=rows * t * n / total, **{k: v / n for k, v in phases.items()})
