@@ -1,7 +1,7 @@
 package jdpo.dpo;
 
 import jdpo.gpt2.Gpt2;
-import jdpo.tensor.Parallel;
+import jdpo.tensor.Tensor;
 
 import java.util.Arrays;
 
@@ -14,7 +14,7 @@ import java.util.Arrays;
  *   2. referenceLogps  the frozen reference, same rows           -> log pi_ref(y_w|x), log pi_ref(y_l|x)  [B] each
  *   3. loss            DpoLoss of the four (plus RPO's NLL term) -> mean loss, dLoss/dlog pi(y_w|x), dLoss/dlog pi(y_l|x)
  *   4. metrics         what TRL logs about the policy's logits   -> logits/chosen, logits/rejected, entropy, token accuracy
- *   5. backward        dLoss/dlogits [2B, T, V], then the policy's backward -> parameter gradients (accumulated)
+ *   5. backward        dLoss/dlogits [2B, T, V] over the logits, then the policy's backward -> parameter gradients (accumulated)
  * </pre>
  *
  * The chosen responses y_w fill rows 0..B-1 of the batch and the rejected y_l rows B..2B-1
@@ -88,8 +88,9 @@ public final class DpoStep {
 
     /**
      * Step 5: every scored token of a row gets its row's dLoss/dlog pi (and RPO's per-token
-     * gradient on the chosen rows); {@link SequenceLogProbs#backward} turns that into dLoss/dlogits
-     * and the policy's backward into parameter gradients, added to those already there.
+     * gradient on the chosen rows); {@link SequenceLogProbs#backwardOverLogits} turns that into
+     * dLoss/dlogits, written over the logits, and the policy's backward into parameter gradients,
+     * added to those already there. After it {@code policy.logits()} holds that gradient.
      */
     void backward(PreferenceBatch batch, StepLoss loss, double gradScale) {
         int B = batch.pairs;
@@ -100,9 +101,11 @@ public final class DpoStep {
             dRowLogps[B + i] = gradScale * loss.dpo.gradPolicyRejected()[i];
             if (dEachToken != null) dEachToken[i] = gradScale * loss.nll.tokenGradient();
         }
-        logps.backward(policy.kernels(), policy.logitsGrad(), policy.logits(), batch.targets, dRowLogps, dEachToken,
-                batch.rows, batch.T);
-        policy.backward();
+        // Nothing after this reads the logits, so their gradient is written over them: the step
+        // holds one logits-sized buffer, [2B, T, 50257] at GPT-2 size, not two.
+        Tensor logits = policy.logits();
+        logps.backwardOverLogits(policy.kernels(), logits, batch.targets, dRowLogps, dEachToken, batch.rows, batch.T);
+        policy.backward(logits);
     }
 
     /** Log-probs of B pairs: {@code chosen[i]} of row i, {@code rejected[i]} of row B + i. */

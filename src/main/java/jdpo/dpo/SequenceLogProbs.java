@@ -65,6 +65,19 @@ public final class SequenceLogProbs {
      */
     public void backward(Kernels k, Tensor dlogits, Tensor logits, int[] targets, double[] dRowLogps,
                          double[] dEachToken, int rows, int T) {
+        tokenGradients(targets, dRowLogps, dEachToken, rows, T);
+        TokenLogProbs.backward(k, dlogits, logits, targets, dTokenLogps, logSumExps);
+    }
+
+    /** The same gradient written over {@code logits} ({@link TokenLogProbs#backwardOverLogits}). */
+    public void backwardOverLogits(Kernels k, Tensor logits, int[] targets, double[] dRowLogps,
+                                   double[] dEachToken, int rows, int T) {
+        tokenGradients(targets, dRowLogps, dEachToken, rows, T);
+        TokenLogProbs.backwardOverLogits(k, logits, targets, dTokenLogps, logSumExps);
+    }
+
+    /** d loss / d (each token's log-prob) into {@code dTokenLogps}. */
+    private void tokenGradients(int[] targets, double[] dRowLogps, double[] dEachToken, int rows, int T) {
         ensure(rows * T);
         Arrays.fill(dTokenLogps, 0f);
         for (int r = 0; r < rows; r++) {
@@ -78,7 +91,6 @@ public final class SequenceLogProbs {
                 if (targets[r * T + t] >= 0) dTokenLogps[r * T + t] = (float) g;
             }
         }
-        TokenLogProbs.backward(k, dlogits, logits, targets, dTokenLogps, logSumExps);
     }
 
     private void ensure(int n) {

@@ -72,7 +72,7 @@ final class Activations {
     final Tensor encoded;                 // [B,T,C] token + position embedding
     final Block[] h;
     final Tensor lnF, lnFMean, lnFRstd;   // [B,T,C], [B,T], [B,T]
-    final Tensor logits;                  // [B,T,V]
+    final Tensor logits;                  // [B,T,V]; none among the gradients (see Gpt2.logitsGrad)
     private final Pool pool;
 
     /**
@@ -92,7 +92,7 @@ final class Activations {
         lnF = pool.take(B, T, C);
         lnFMean = gradients ? null : pool.take(B, T);
         lnFRstd = gradients ? null : pool.take(B, T);
-        logits = pool.take(B, T, c.vocabSize);
+        logits = gradients ? null : pool.take(B, T, c.vocabSize);
         pool.forgetEarlier();
     }
 
@@ -107,8 +107,8 @@ final class Activations {
     }
 
     /** Sets every buffer to zero (gradients accumulate, so each backward starts from zero). */
-    void zeroAllBut(Tensor keep) {
-        for (Tensor t : pool.handedOut) if (t != keep) t.zero();
+    void zeroAll() {
+        for (Tensor t : pool.handedOut) t.zero();
     }
 
     /**

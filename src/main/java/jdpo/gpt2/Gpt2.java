@@ -10,6 +10,7 @@ import jdpo.tensor.Kernels;
 import jdpo.tensor.Parameter;
 import jdpo.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,6 +41,13 @@ public final class Gpt2 {
     private final Kernels kernels;
     private Activations acts;
     private Activations dacts;
+    /**
+     * d loss / d logits for callers that add into it ({@link #logitsGrad()}): made on first use and
+     * zeroed by each forward. A loss can instead write the gradient over the logits themselves
+     * and pass them to {@link #backward(Tensor)}, which is what DPO does: one logits-sized buffer.
+     */
+    private Tensor logitsGrad;
+    private float[] logitsGradArray = new float[0];
     private int[] ids;
 
     private Gpt2(Gpt2Params params, Kernels kernels, boolean trainable, LinearAdapters lora) {
@@ -114,6 +122,8 @@ public final class Gpt2 {
             Activations.Pool reuseGrads = dacts == null ? null : dacts.release();
             acts = null;
             dacts = null;
+            logitsGrad = null;
+            if (logitsGradArray.length < (long) B * T * config.vocabSize) logitsGradArray = new float[0];
             acts = new Activations(config, B, T, false, backpropagates ? config.nLayer : 1, reuse);
             if (backpropagates) dacts = new Activations(config, B, T, true, 2, reuseGrads);
         }
@@ -143,7 +153,7 @@ public final class Gpt2 {
         }
         LayerNorm.forward(a.lnF, a.lnFMean, a.lnFRstd, x, p.lnFWeight, p.lnFBias, eps);
         k.lmHeadForward(a.logits, a.lnF, p.wte);
-        if (dacts != null) dacts.logits.zero();
+        if (logitsGrad != null) logitsGrad.zero();
         return a.logits;
     }
 
@@ -154,13 +164,20 @@ public final class Gpt2 {
     }
 
     /**
-     * Where the loss puts d loss / d logits {@code [B, T, V]} for the last forward; zeroed by
-     * each forward, read by {@link #backward()}.
+     * Where a loss can add d loss / d logits {@code [B, T, V]} for the last forward, for
+     * {@link #backward()}; zeroed by each forward. Made on first use: a loss that writes its
+     * gradient over {@link #logits()} and calls {@link #backward(Tensor)} never needs it.
      */
     public Tensor logitsGrad() {
         requireForward();
         if (dacts == null) throw new IllegalStateException("a frozen model has no gradients");
-        return dacts.logits;
+        if (logitsGrad == null) {
+            int n = acts.B * acts.T * config.vocabSize;
+            if (logitsGradArray.length < n) logitsGradArray = new float[n];
+            logitsGrad = Tensor.of(logitsGradArray, logitsGradArray.length).rows(0, n).reshape(acts.B, acts.T, config.vocabSize);
+            logitsGrad.zero();
+        }
+        return logitsGrad;
     }
 
     /** Linear layer m of block l ({@code y = x W + b}, W and b from {@code w}), through its adapter when it has one. */
@@ -175,22 +192,32 @@ public final class Gpt2 {
         else Linear.backward(kernels, dx, m.weight(gw), m.bias(gw), dy, x, m.weight(w));
     }
 
-    /**
-     * Backpropagates {@link #logitsGrad()} through the last forward into {@link #grads()}, or,
-     * under LoRA, into the adapters' gradients only (the frozen base gets none: the
-     * {@code g == null} branches below).
-     */
+    /** Backpropagates {@link #logitsGrad()}: {@link #backward(Tensor)} of it. */
     public void backward() {
+        backward(logitsGrad());
+    }
+
+    /**
+     * Backpropagates {@code dlogits} {@code [B, T, V]}, d loss / d logits of the last forward,
+     * into {@link #grads()}, or, under LoRA, into the adapters' gradients only (the frozen base
+     * gets none: the {@code g == null} branches below). {@code dlogits} may be {@link #logits()}
+     * itself, the gradient written over them: nothing below reads the logits.
+     */
+    public void backward(Tensor dlogits) {
         requireForward();
         if (dacts == null) throw new IllegalStateException("a frozen model has no gradients");
+        if (!dlogits.sameShape(acts.logits)) {
+            throw new IllegalArgumentException("dlogits has shape " + Arrays.toString(dlogits.shape()) + ", the logits "
+                    + Arrays.toString(acts.logits.shape()));
+        }
         Gpt2Params g = grads;
         Activations a = acts, d = dacts;
         Gpt2Params p = params;
         Kernels k = kernels;
-        d.zeroAllBut(d.logits);
+        d.zeroAll();
 
-        if (g != null) k.lmHeadBackwardWeight(g.wte, d.logits, a.lnF);
-        k.lmHeadBackwardInput(d.lnF, d.logits, p.wte);
+        if (g != null) k.lmHeadBackwardWeight(g.wte, dlogits, a.lnF);
+        k.lmHeadBackwardInput(d.lnF, dlogits, p.wte);
         int last = config.nLayer - 1;
         LayerNorm.backward(d.h[last].residual3, g == null ? null : g.lnFWeight, g == null ? null : g.lnFBias, d.lnF,
                 a.h[last].residual3, p.lnFWeight, a.lnFMean, a.lnFRstd);

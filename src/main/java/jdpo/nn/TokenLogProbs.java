@@ -5,6 +5,8 @@ import jdpo.tensor.Parallel;
 import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
+import java.util.Arrays;
+
 import static jdpo.tensor.MatrixShapes.cols;
 import static jdpo.tensor.MatrixShapes.require;
 import static jdpo.tensor.MatrixShapes.rows;
@@ -117,20 +119,48 @@ public final class TokenLogProbs {
         require(op, "dlogits", dlogits, n, v);
         if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
         if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
-        Parallel par = k.parallel();
-        if (par.isSerial()) backwardRows(0, n, k, dlogits, logits, targets, dlogp, lse);
-        else par.forRange(n, minChunk(v), (from, to) -> backwardRows(from, to, k, dlogits, logits, targets, dlogp, lse));
+        rowsOfBackward(k, dlogits, logits, targets, dlogp, lse, false);
     }
 
-    /** The backward for rows {@code r} in {@code [from, to)}. */
+    /**
+     * The same gradient written over the logits themselves: each row of {@code logits} becomes
+     * what {@link #backward(Kernels, Tensor, Tensor, int[], float[], double[])} would add to a row
+     * of zeros (an ignored row becomes zeros). For a caller that needs nothing else of the logits
+     * afterwards: no second buffer of their size.
+     */
+    public static void backwardOverLogits(Kernels k, Tensor logits, int[] targets, float[] dlogp, double[] lse) {
+        String op = "TokenLogProbs.backwardOverLogits";
+        int n = rows(logits), v = cols(logits);
+        Shapes.requireTargets(op, targets, n, v);
+        if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
+        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        rowsOfBackward(k, logits, logits, targets, dlogp, lse, true);
+    }
+
+    private static void rowsOfBackward(Kernels k, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp, double[] lse,
+                                       boolean overwrite) {
+        int n = rows(logits), v = cols(logits);
+        Parallel par = k.parallel();
+        if (par.isSerial()) backwardRows(0, n, k, dlogits, logits, targets, dlogp, lse, overwrite);
+        else par.forRange(n, minChunk(v), (from, to) -> backwardRows(from, to, k, dlogits, logits, targets, dlogp, lse, overwrite));
+    }
+
+    /**
+     * The backward for rows {@code r} in {@code [from, to)}, added to {@code dlogits} or, with
+     * {@code overwrite}, written over it from zero ({@code dlogits} may then be {@code logits}:
+     * each chunk of a row is read before it is written).
+     */
     static void backwardRows(int from, int to, Kernels k, Tensor dlogits, Tensor logits, int[] targets, float[] dlogp,
-                             double[] lse) {
+                             double[] lse, boolean overwrite) {
         int v = cols(logits);
         float[] x = logits.data, d = dlogits.data, p = new float[Math.min(CHUNK, v)];
         for (int r = from; r < to; r++) {
             int y = targets[r];
-            if (y < 0) continue;
             int row = logits.offset + r * v, dRow = dlogits.offset + r * v;
+            if (y < 0) {
+                if (overwrite) Arrays.fill(d, dRow, dRow + v, 0f);
+                continue;
+            }
             // in the forward this was: logp = logits[y] - logsumexp(logits)
             // so now:                  dlogits[j] -= dlogp * softmax(logits)_j  (the logsumexp)
             //                          dlogits[y] += dlogp                      (the picked logit)
@@ -141,7 +171,10 @@ public final class TokenLogProbs {
                 int len = Math.min(p.length, v - j0);
                 System.arraycopy(x, row + j0, p, 0, len);
                 k.exp(p, 0, len, shift);
-                for (int j = 0; j < len; j++) d[dRow + j0 + j] -= g * p[j];
+                for (int j = 0; j < len; j++) {
+                    float before = overwrite ? 0f : d[dRow + j0 + j];
+                    d[dRow + j0 + j] = before - g * p[j];
+                }
             }
             d[dRow + y] += g;
         }

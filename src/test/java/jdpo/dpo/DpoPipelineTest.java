@@ -114,6 +114,24 @@ class DpoPipelineTest {
     }
 
     /** The three pairs of fixtures/dpo/pairs.jsonl, encoded for {@code params}' context. */
+    /** The reference reads a batch a few rows per forward; one row at a time must give the same bits as all at once. */
+    @Test
+    void referenceLogpsDoNotDependOnHowManyRowsShareAForward() {
+        Gpt2Params params = Gpt2Checkpoint.load(TestFiles.resource("fixtures/dpo/reference")).params;
+        PreferenceBatch batch = new PreferenceBatch(fixturePairs(params), 256);
+        for (boolean average : new boolean[] {false, true}) {
+            try (Parallel par = new Parallel(2)) {
+                Kernels k = Kernels.of("vector", par);
+                double[] all = new ModelReference(params, k, average, "r", Integer.MAX_VALUE).logps(batch, null);
+                double[] oneRow = new ModelReference(params, k, average, "r", 1).logps(batch, null);
+                double[] twoRows = new ModelReference(params, k, average, "r", 2 * batch.T).logps(batch, null);
+                assertTrue(batch.rows > 2, "the batch must have more rows than a forward takes");
+                assertArrayEquals(all, oneRow, "one row per forward, average=" + average);
+                assertArrayEquals(all, twoRows, "two rows per forward, average=" + average);
+            }
+        }
+    }
+
     private static List<EncodedPair> fixturePairs(Gpt2Params params) {
         PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
         List<EncodedPair> pairs = new ArrayList<>();

@@ -112,6 +112,9 @@ class TokenLogProbsTest {
                 assertArrayEquals(serial, logp, name);
                 assertArrayEquals(dSerial.toArray(), reused.toArray(), name + ", the forward's log-sum-exps");
                 assertArrayEquals(dSerial.toArray(), recomputed.toArray(), name + ", log-sum-exps computed again");
+                Tensor over = x.copy();
+                TokenLogProbs.backwardOverLogits(k, over, y, dlogp, lse);
+                assertArrayEquals(dSerial.toArray(), over.toArray(), name + ", written over the logits");
                 for (int i = 0; i < n; i++) {
                     if (y[i] < 0) assertTrue(Double.isNaN(lse[i]), "ignored row " + i);
                     else assertEquals(LogSoftmax.logSumExp(x.data, i * v, v), lse[i], 1e-5, "row " + i);
