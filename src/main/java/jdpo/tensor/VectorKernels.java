@@ -83,24 +83,25 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Columns {@code [from * L, to * L)} of {@code db += column sums of dy}, each sum from zero in
-     * row order and then added, as {@link ScalarKernels#biasBackward} does it.
+     * row order and then added, as {@link ScalarKernels#biasBackward} does it. The rows are read
+     * front to back, each adding its part into the running sums (a few KB, in L1): reading down
+     * the columns instead, a vector from every row in turn, took a tenth of a weight gradient's
+     * time at GPT-2 shapes.
      */
     private static void columnSumVectors(int from, int to, Tensor db, Tensor dy, int m, int n) {
         float[] dbd = db.data, dyd = dy.data;
         int vl = BlockedMatmul.L;
-        int j0 = from * vl, j1 = Math.min(n, to * vl), j = j0;
-        for (; j + vl <= j1; j += vl) {
-            FloatVector sum = FloatVector.zero(BlockedMatmul.S);
-            for (int i = 0; i < m; i++) {
-                sum = sum.add(FloatVector.fromArray(BlockedMatmul.S, dyd, dy.offset + i * n + j));
+        int j0 = from * vl, j1 = Math.min(n, to * vl), whole = j0 + (j1 - j0) / vl * vl;
+        float[] sums = new float[j1 - j0];
+        for (int i = 0; i < m; i++) {
+            int row = dy.offset + i * n;
+            for (int j = j0; j < whole; j += vl) {
+                FloatVector.fromArray(BlockedMatmul.S, sums, j - j0).add(FloatVector.fromArray(BlockedMatmul.S, dyd, row + j))
+                        .intoArray(sums, j - j0);
             }
-            sum.add(FloatVector.fromArray(BlockedMatmul.S, dbd, db.offset + j)).intoArray(dbd, db.offset + j);
+            for (int j = whole; j < j1; j++) sums[j - j0] += dyd[row + j];
         }
-        for (; j < j1; j++) {
-            float sum = 0f;
-            for (int i = 0; i < m; i++) sum += dyd[dy.offset + i * n + j];
-            dbd[db.offset + j] += sum;
-        }
+        for (int j = j0; j < j1; j++) dbd[db.offset + j] += sums[j - j0];
     }
 
     @Override
