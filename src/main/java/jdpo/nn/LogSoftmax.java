@@ -8,8 +8,9 @@ import static jdpo.tensor.MatrixShapes.rows;
 /**
  * Log-softmax over the last dimension: {@code logp_j = x_j - logsumexp(x)}, with the
  * log-sum-exp taken after subtracting the row max (and summed in double) so it never overflows.
- * Training needs only the target's entry of each row, {@link TokenLogProbs}, which is built on
- * {@link #logSumExp} and carries the gradient.
+ * Training needs only the target's entry of each row: {@link TokenLogProbs}, which carries the
+ * gradient and takes its log-sum-exp with the kernels' float exponentials, a chunk at a time
+ * (its tests hold it to {@link #logSumExp}, this one in double with {@link Math#exp}).
  */
 public final class LogSoftmax {
     private LogSoftmax() {}

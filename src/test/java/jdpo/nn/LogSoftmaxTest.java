@@ -2,17 +2,8 @@ package jdpo.nn;
 
 import jdpo.tensor.Rng;
 import jdpo.tensor.Tensor;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.function.DoubleSupplier;
-
-import static jdpo.nn.GradientCheck.Settings.LOGITS;
-import static jdpo.nn.GradientCheck.accumulated;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
