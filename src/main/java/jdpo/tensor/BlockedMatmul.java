@@ -9,14 +9,20 @@ import java.util.Arrays;
  * The one fast matrix product behind {@link VectorKernels}: {@code C[m, n] += A[m, k] B[k, n]}
  * (or {@code C = bias + A B}), with {@code A} and {@code B} any {@link StridedMatrix} views.
  *
- * <p>The layout is the classic one of GotoBLAS/BLIS. A {@code kc x nc} panel of {@code B} is
- * copied ("packed") into thin slivers of {@value #NV} vectors' width, an {@code mc x kc} block of
- * {@code A} into slivers of {@value #MR} rows, so that the micro-kernel reads both operands
- * front to back from cache, whatever the strides of the originals (a copy costs about 0.6 ns a
- * number, a transposed {@code B} gathered a vector at a time included, against some 10 ns of
- * arithmetic per packed number at GPT-2 shapes). The micro-kernel keeps an {@code MR x NR} tile of
- * {@code C} in {@code MR * NV} vector registers and does one broadcast-multiply-add per row and
- * vector for each step along {@code k}; it never reduces across lanes.
+ * <p>The layout is the classic one of GotoBLAS/BLIS. {@code B} is copied ("packed") into thin
+ * slivers of {@value #NV} vectors' width, {@code A} into slivers of {@value #MR} rows, {@code kc}
+ * steps of {@code k} at a time, so that the micro-kernel reads both operands front to back from
+ * cache, whatever the strides of the originals (a copy costs about 0.6 ns a number, a transposed
+ * {@code B} gathered a vector at a time included, against some 10 ns of arithmetic per packed
+ * number at GPT-2 shapes). The micro-kernel keeps an {@code MR x NR} tile of {@code C} in
+ * {@code MR * NV} vector registers and does one broadcast-multiply-add per row and vector for
+ * each step along {@code k}; it never reduces across lanes.
+ *
+ * <p>The threads share the work the way BLIS does: C is cut along its longer side into many
+ * small parts, the operand of the shorter side (read by every part) is packed once and shared,
+ * and each thread packs its own part of the other operand. The parts go to whichever thread is
+ * free next ({@link Parallel#forEachPart}), so a core slowed by other work does less of the
+ * product instead of holding up the end of it.
  *
  * <p>Every element of {@code C} is one chain of fused multiply-adds in increasing {@code k},
  * started from its old value (or the bias), whichever tile, block or thread computes it: the
@@ -34,35 +40,41 @@ final class BlockedMatmul {
     static final int NR = NV * L;
 
     /**
-     * Cache blocking: {@code kc} steps of {@code k} per packed panel, {@code mc} rows of
-     * {@code A} per packed block (a multiple of {@link #MR}), {@code nc} columns of {@code B}
-     * per packed panel (a multiple of {@link #NR}).
+     * Cache blocking. {@code kc} steps of {@code k} per packed block. C is cut into parts along
+     * its longer side, {@code mc} rows (a multiple of {@link #MR}) or {@code nc} columns (a
+     * multiple of {@link #NR}) each, and the threads take the parts in turn. The operand of the
+     * shorter side is read by every part, so it is packed once per k-block and shared,
+     * {@code shared} of its rows (or columns) at a time.
      */
-    record Blocking(int kc, int mc, int nc) {
+    record Blocking(int kc, int mc, int nc, int shared) {
         Blocking {
-            if (kc < 1 || mc < 1 || nc < 1) throw new IllegalArgumentException("blocking must be positive");
+            if (kc < 1 || mc < 1 || nc < 1 || shared < 1) throw new IllegalArgumentException("blocking must be positive");
             mc = ceilDiv(mc, MR) * MR;
             nc = ceilDiv(nc, NR) * NR;
         }
     }
 
     /**
-     * Sizes picked by measurement at GPT-2 shapes. On a Zen 4 (32 KiB L1d, 1 MiB L2 per core) kc
-     * 128 was slower than 256 to 768, and mc 48 / 96 / 192 and nc 512 / 2048 / 8192 were within
-     * noise of each other. On a Sapphire Rapids (48 KiB L1d, 2 MiB L2) kc 1024 beat 384 by 5-20%
-     * at 1 and 2 threads: every k-block is one more pass over C, whose tiles are far apart in
-     * memory and come back from L3, so at k = 768 or 512 one block is better than two.
+     * Sizes picked by measurement at GPT-2 shapes. On a Sapphire Rapids (48 KiB L1d, 2 MiB L2)
+     * kc 1024 beat 384 by 5-20% at 1 and 2 threads: every k-block is one more pass over C, whose
+     * tiles are far apart in memory and come back from L3, so at k = 768 or 512 one block is
+     * better than two. A part of C is one sliver of columns (its packed B, 3 KB per step of k,
+     * stays in L2 while the shared A streams past) or 96 rows (their packed A stays in L2 while
+     * the shared B streams past); parts that small cost nothing extra, since no number is packed
+     * twice, and let a fast thread take more of them.
      */
-    static final Blocking DEFAULT = new Blocking(1024, 96, 2048);
+    static final Blocking DEFAULT = new Blocking(1024, 96, NR, 3840);
 
     /** Packing buffers of one thread (a few MB), grown on demand and reused by every later call. */
     private static final class Workspace {
+        /** This thread's part of A or B. */
         float[] a = new float[0], b = new float[0];
+        /** The operand every part reads, packed by the thread that called the product. */
+        float[] shared = new float[0];
         final float[] tile = new float[MR * NR];
 
-        void fit(int aSize, int bSize) {
-            if (a.length < aSize) a = new float[aSize];
-            if (b.length < bSize) b = new float[bSize];
+        static float[] fit(float[] buffer, int size) {
+            return buffer.length < size ? new float[size] : buffer;
         }
     }
 
@@ -93,86 +105,127 @@ final class BlockedMatmul {
 
     /** {@code C += A B}; {@code c} must have column stride 1. */
     void accumulate(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k) {
-        run(parallel, c, a, b, m, n, k, false, null, 0);
+        run(parallel, new Product(c, a, b, false, null, 0), m, n, k);
     }
 
     /** {@code C = row + A B}, the same {@code row[n]} added to every row; a null row means zeros. */
     void overwrite(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k,
                    float[] row, int rowOffset) {
-        run(parallel, c, a, b, m, n, k, true, row, rowOffset);
+        run(parallel, new Product(c, a, b, true, row, rowOffset), m, n, k);
     }
 
-    private void run(Parallel parallel, StridedMatrix c, StridedMatrix a, StridedMatrix b, int m, int n, int k,
-                     boolean overwrite, float[] row, int rowOffset) {
-        if (c.colStride() != 1) throw new IllegalArgumentException("C must be row-major");
+    /** A product being computed: C, A and B, and whether C starts from {@code row} (or zeros). */
+    private record Product(StridedMatrix c, StridedMatrix a, StridedMatrix b, boolean overwrite, float[] row, int rowOffset) {}
+
+    private void run(Parallel parallel, Product x, int m, int n, int k) {
+        if (x.c.colStride() != 1) throw new IllegalArgumentException("C must be row-major");
         if (m == 0 || n == 0) return;
         if (m <= THIN_ROWS) {
-            thin(parallel, c, a, b, m, n, k, overwrite, row, rowOffset);
+            thin(parallel, x.c, x.a, x.b, m, n, k, x.overwrite, x.row, x.rowOffset);
             return;
         }
-        // Split the longer side of C into whole tiles, one part per thread: the shorter side's
-        // operand is then the one every thread reads in full, and it is the smaller.
-        boolean byCols = n >= m;
-        int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
-        int parts = Math.min(parallel.threads(), tiles);
-        if (parallel.isSerial()) blockParts(0, parts, parts, byCols, c, a, b, m, n, k, overwrite, row, rowOffset);
-        else parallel.forRange(parts, 1, (from, to) -> blockParts(from, to, parts, byCols, c, a, b, m, n, k, overwrite, row, rowOffset));
-    }
-
-    /**
-     * Parts {@code [from, to)} of {@code parts} equal runs of whole tiles along the columns of C
-     * ({@code byCols}) or its rows, each over all of the other side and all of k.
-     */
-    private void blockParts(int from, int to, int parts, boolean byCols, StridedMatrix c, StridedMatrix a, StridedMatrix b,
-                            int m, int n, int k, boolean overwrite, float[] row, int rowOffset) {
-        Workspace ws = WORKSPACES.get();
-        int tiles = byCols ? ceilDiv(n, NR) : ceilDiv(m, MR);
-        for (int part = from; part < to; part++) {
-            int lo = (int) ((long) tiles * part / parts), hi = (int) ((long) tiles * (part + 1) / parts);
-            if (byCols) {
-                block(ws, c, a, b, 0, m, lo * NR, Math.min(n, hi * NR), k, overwrite, row, rowOffset);
-            } else {
-                block(ws, c, a, b, lo * MR, Math.min(m, hi * MR), 0, n, k, overwrite, row, rowOffset);
+        if (k == 0) {
+            if (x.overwrite) fill(x.c, 0, m, 0, n, x.row, x.rowOffset);
+            return;
+        }
+        // Equal k-blocks (1100 = 2 x 550, not 1024 + 76): a short last block wastes a C pass.
+        int kc = ceilDiv(k, ceilDiv(k, blocking.kc()));
+        // Parts of C run along its longer side; the operand of the shorter side is read by every
+        // part, so it is packed once per k-block, by all threads, and shared.
+        boolean byColumns = n >= m;
+        int side = byColumns ? m : n;
+        for (int s0 = 0; s0 < side; s0 += blocking.shared()) {
+            for (int pc = 0; pc < k; pc += kc) {
+                kBlock(parallel, x, byColumns, s0, Math.min(side, s0 + blocking.shared()), pc, Math.min(kc, k - pc), m, n);
             }
         }
     }
 
-    /** Rows {@code [r0, r1)} and columns {@code [j0, j1)} of C, over all of k. */
-    private void block(Workspace ws, StridedMatrix c, StridedMatrix a, StridedMatrix b,
-                       int r0, int r1, int j0, int j1, int k, boolean overwrite, float[] row, int rowOffset) {
-        float[] cd = c.data();
-        int ldc = c.rowStride();
-        // Equal k-blocks (1100 = 2 x 550, not 1024 + 76): a short last block wastes a C pass.
-        int kc = k == 0 ? 0 : ceilDiv(k, ceilDiv(k, blocking.kc()));
-        int mc = Math.min(blocking.mc(), ceilDiv(r1 - r0, MR) * MR);
-        int nc = Math.min(blocking.nc(), ceilDiv(j1 - j0, NR) * NR);
-        ws.fit(mc * kc, kc * nc);
-        float[] ap = ws.a, bp = ws.b;
-        if (overwrite && k == 0) fill(c, r0, r1, j0, j1, row, rowOffset);
-        for (int jc = j0; jc < j1; jc += nc) {
-            int nCur = Math.min(nc, j1 - jc);
-            for (int pc = 0; pc < k; pc += kc) {
-                int kCur = Math.min(kc, k - pc);
-                // The first k-block of an overwrite starts from the bias (a row repeated: row
-                // stride 0) or from zeros; every other block from what C holds.
-                boolean fresh = overwrite && pc == 0;
-                float[] init = !fresh ? cd : row != null ? row : ZEROS;
-                packB(bp, b, pc, kCur, jc, nCur);
-                for (int ic = r0; ic < r1; ic += mc) {
-                    int mCur = Math.min(mc, r1 - ic);
-                    packA(ap, a, ic, mCur, pc, kCur);
-                    for (int jr = 0; jr < nCur; jr += NR) {
-                        for (int ir = 0; ir < mCur; ir += MR) {
-                            int ci = c.offset() + (ic + ir) * ldc + jc + jr;
-                            int ii = !fresh ? ci : row != null ? rowOffset + jc + jr : 0, ldi = fresh ? 0 : ldc;
-                            if (ir + MR <= mCur && jr + NR <= nCur) {
-                                microKernel(ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc);
-                            } else {
-                                edgeTile(ws.tile, ap, ir * kCur, bp, jr * kCur, kCur, init, ii, ldi, cd, ci, ldc,
-                                        Math.min(MR, mCur - ir), Math.min(NR, nCur - jr));
-                            }
-                        }
-                    }
+    /**
+     * Steps {@code [pc, pc + kc)} of k for rows {@code [s0, s1)} of C and all its columns
+     * ({@code byColumns}), or for columns {@code [s0, s1)} and all rows: the shared operand (those
+     * rows of A, or columns of B) is packed into the calling thread's workspace, then the parts
+     * are taken by whichever thread is free.
+     */
+    private void kBlock(Parallel parallel, Product x, boolean byColumns, int s0, int s1, int pc, int kc, int m, int n) {
+        Workspace ws = WORKSPACES.get();
+        int width = byColumns ? MR : NR;
+        float[] shared = ws.shared = Workspace.fit(ws.shared, ceilDiv(s1 - s0, width) * width * kc);
+        packShared(parallel, shared, byColumns ? x.a : x.b, !byColumns, s0, s1, pc, kc);
+        int parts = byColumns ? ceilDiv(n, blocking.nc()) : ceilDiv(m, blocking.mc());
+        if (parallel.isSerial()) {
+            for (int part = 0; part < parts; part++) part(x, byColumns, shared, s0, s1, part, m, n, pc, kc);
+        } else {
+            parallel.forEachPart(parts, part -> part(x, byColumns, shared, s0, s1, part, m, n, pc, kc));
+        }
+    }
+
+    /**
+     * Packs rows {@code [s0, s1)} of A (or columns of B) for steps {@code [pc, pc + kc)}, the
+     * threads taking equal runs of slivers.
+     */
+    private static void packShared(Parallel parallel, float[] dst, StridedMatrix operand, boolean isB,
+                                   int s0, int s1, int pc, int kc) {
+        int width = isB ? NR : MR, slivers = ceilDiv(s1 - s0, width);
+        if (parallel.isSerial()) {
+            packSlivers(0, slivers, dst, operand, isB, s0, s1, pc, kc);
+        } else {
+            parallel.forRange(slivers, 4, (from, to) -> packSlivers(from, to, dst, operand, isB, s0, s1, pc, kc));
+        }
+    }
+
+    private static void packSlivers(int from, int to, float[] dst, StridedMatrix operand, boolean isB,
+                                    int s0, int s1, int pc, int kc) {
+        int width = isB ? NR : MR, lo = s0 + from * width, hi = Math.min(s1, s0 + to * width);
+        if (isB) packB(dst, from * width * kc, operand, pc, kc, lo, hi - lo);
+        else packA(dst, from * width * kc, operand, lo, hi - lo, pc, kc);
+    }
+
+    /**
+     * Part {@code part} of C: a run of {@code nc} columns over rows {@code [s0, s1)}, its B
+     * packed here and A shared ({@code byColumns}), or a run of {@code mc} rows over columns
+     * {@code [s0, s1)}, its A packed here and B shared.
+     */
+    private void part(Product x, boolean byColumns, float[] shared, int s0, int s1, int part, int m, int n, int pc, int kc) {
+        Workspace ws = WORKSPACES.get();
+        if (byColumns) {
+            int j0 = part * blocking.nc(), j1 = Math.min(n, j0 + blocking.nc());
+            float[] bp = ws.b = Workspace.fit(ws.b, ceilDiv(j1 - j0, NR) * NR * kc);
+            packB(bp, 0, x.b, pc, kc, j0, j1 - j0);
+            tiles(ws, x, shared, s0, bp, j0, s0, s1, j0, j1, pc, kc);
+        } else {
+            int r0 = part * blocking.mc(), r1 = Math.min(m, r0 + blocking.mc());
+            float[] ap = ws.a = Workspace.fit(ws.a, ceilDiv(r1 - r0, MR) * MR * kc);
+            packA(ap, 0, x.a, r0, r1 - r0, pc, kc);
+            tiles(ws, x, ap, r0, shared, s0, r0, r1, s0, s1, pc, kc);
+        }
+    }
+
+    /**
+     * The micro-tiles of C's rows {@code [r0, r1)} and columns {@code [j0, j1)} for k-block
+     * {@code [pc, pc + kc)}, from A packed from row {@code aRow0} and B packed from column
+     * {@code bCol0}. Column slivers outside, row slivers inside: one sliver of B is read from
+     * cache by every row sliver in turn.
+     */
+    private static void tiles(Workspace ws, Product x, float[] ap, int aRow0, float[] bp, int bCol0,
+                              int r0, int r1, int j0, int j1, int pc, int kc) {
+        float[] cd = x.c.data();
+        int ldc = x.c.rowStride();
+        // The first k-block of an overwrite starts from the bias (a row repeated: row stride 0)
+        // or from zeros; every other block from what C holds.
+        boolean fresh = x.overwrite && pc == 0;
+        float[] init = !fresh ? cd : x.row != null ? x.row : ZEROS;
+        for (int jr = j0; jr < j1; jr += NR) {
+            int bi = (jr - bCol0) * kc;
+            for (int ir = r0; ir < r1; ir += MR) {
+                int ai = (ir - aRow0) * kc;
+                int ci = x.c.offset() + ir * ldc + jr;
+                int ii = !fresh ? ci : x.row != null ? x.rowOffset + jr : 0, ldi = fresh ? 0 : ldc;
+                if (ir + MR <= r1 && jr + NR <= j1) {
+                    microKernel(ap, ai, bp, bi, kc, init, ii, ldi, cd, ci, ldc);
+                } else {
+                    edgeTile(ws.tile, ap, ai, bp, bi, kc, init, ii, ldi, cd, ci, ldc,
+                            Math.min(MR, r1 - ir), Math.min(NR, j1 - jr));
                 }
             }
         }
@@ -305,16 +358,16 @@ final class BlockedMatmul {
 
     /**
      * Packs {@code B[pc : pc+kc, jc : jc+nc]} as slivers of {@link #NR} columns: element
-     * {@code (p, j)} goes to {@code (j / NR) * NR * kc + p * NR + j % NR}; columns past
+     * {@code (p, j)} goes to {@code at + (j / NR) * NR * kc + p * NR + j % NR}; columns past
      * {@code nc} in the last sliver are zero.
      */
-    static void packB(float[] dst, StridedMatrix b, int pc, int kc, int jc, int nc) {
+    static void packB(float[] dst, int at, StridedMatrix b, int pc, int kc, int jc, int nc) {
         float[] src = b.data();
         int rs = b.rowStride(), cs = b.colStride();
         int[] columnStarts = new int[L];
         for (int lane = 0; lane < L; lane++) columnStarts[lane] = lane * cs;
         for (int jr = 0; jr < nc; jr += NR) {
-            int width = Math.min(NR, nc - jr), base = jr * kc;
+            int width = Math.min(NR, nc - jr), base = at + jr * kc;
             if (cs == 1) {
                 for (int p = 0; p < kc; p++) {
                     System.arraycopy(src, b.offset() + (pc + p) * rs + jc + jr, dst, base + p * NR, width);
@@ -345,10 +398,10 @@ final class BlockedMatmul {
 
     /**
      * Packs {@code A[ic : ic+mc, pc : pc+kc]} as slivers of {@link #MR} rows: element
-     * {@code (i, p)} goes to {@code (i / MR) * MR * kc + p * MR + i % MR}; rows past {@code mc}
-     * in the last sliver are zero.
+     * {@code (i, p)} goes to {@code at + (i / MR) * MR * kc + p * MR + i % MR}; rows past
+     * {@code mc} in the last sliver are zero.
      */
-    static void packA(float[] dst, StridedMatrix a, int ic, int mc, int pc, int kc) {
+    static void packA(float[] dst, int at, StridedMatrix a, int ic, int mc, int pc, int kc) {
         float[] src = a.data();
         int rs = a.rowStride(), cs = a.colStride();
         // A whole sliver's numbers for L/2 steps of p lie 3L in a row in dst: 3 vectors, each
@@ -358,7 +411,7 @@ final class BlockedMatmul {
         for (int f = 0; f < lanes.length; f++) lanes[f] = (f % MR) * rs + (f / MR) * cs;
         int steps = L / 2, whole = mc / MR * MR;
         for (int i0 = 0; i0 < whole; i0 += MR) {
-            int s0 = a.offset() + (ic + i0) * rs + pc * cs, d0 = i0 * kc, p = 0;
+            int s0 = a.offset() + (ic + i0) * rs + pc * cs, d0 = at + i0 * kc, p = 0;
             for (; p + steps <= kc; p += steps) {
                 int sp = s0 + p * cs, d = d0 + p * MR;
                 FloatVector.fromArray(S, src, sp, lanes, 0).intoArray(dst, d);
@@ -370,12 +423,12 @@ final class BlockedMatmul {
             }
         }
         for (int i = whole; i < mc; i++) {
-            int sr = a.offset() + (ic + i) * rs + pc * cs, d = (i / MR) * MR * kc + i % MR;
+            int sr = a.offset() + (ic + i) * rs + pc * cs, d = at + (i / MR) * MR * kc + i % MR;
             for (int p = 0; p < kc; p++) dst[d + p * MR] = src[sr + p * cs];
         }
         int padded = ceilDiv(mc, MR) * MR;
         for (int i = mc; i < padded; i++) {
-            int d = (i / MR) * MR * kc + i % MR;
+            int d = at + (i / MR) * MR * kc + i % MR;
             for (int p = 0; p < kc; p++) dst[d + p * MR] = 0f;
         }
     }

@@ -111,8 +111,12 @@ public final class MatmulBenchmark {
         return n;
     }
 
-    /** The product as a call on fresh operands: inputs N(0, 1), outputs zero. */
-    static Runnable product(Kernels kn, Case c, Rng rng) {
+    /**
+     * The product as a call on fresh operands: inputs N(0, 1), outputs zero. Each call runs the
+     * same product again on the same operands ({@code scripts/bench/MatmulServer.java} times
+     * such calls in turn with numpy's).
+     */
+    public static Runnable product(Kernels kn, Case c, Rng rng) {
         int m = c.m(), k = c.k(), n = c.n();
         switch (c.op()) {
             case "linearForward": {
@@ -125,9 +129,11 @@ public final class MatmulBenchmark {
                 return () -> kn.linearBackwardInput(dx, dy, w);
             }
             case "linearBackwardWeight": {
-                Tensor dw = Tensor.zeros(k, n), db = Tensor.zeros(n);
+                // The product alone: the bias gradient (column sums of dy, no product) is left out,
+                // as it is on numpy's side of scripts/bench.
+                Tensor dw = Tensor.zeros(k, n);
                 Tensor x = Tensor.randn(rng, 1f, m, k), dy = Tensor.randn(rng, 1f, m, n);
-                return () -> kn.linearBackwardWeight(dw, db, x, dy);
+                return () -> kn.linearBackwardWeight(dw, null, x, dy);
             }
             case "lmHeadForward": {
                 Tensor logits = Tensor.zeros(m, n), x = Tensor.randn(rng, 1f, m, k), wte = Tensor.randn(rng, 1f, n, k);

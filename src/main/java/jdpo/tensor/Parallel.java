@@ -4,11 +4,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
- * The one idea of parallelism in jdpo: split a range of rows into {@code threads} contiguous
- * chunks and run each chunk on its own thread. The split depends only on the range and the
- * thread count, so a fixed thread count gives bit-identical results run after run.
+ * Parallelism in jdpo, two ways. {@link #forRange} splits a range of rows into {@code threads}
+ * contiguous chunks and runs each chunk on its own thread; the split depends only on the range
+ * and the thread count, so a fixed thread count gives bit-identical results run after run.
+ * {@link #forEachPart} hands out parts fixed by the caller to whichever thread is free next: the
+ * matrix products use it, because on a shared machine one core can run a third slower than the
+ * other for seconds at a time, and an even split then waits for the slow core.
  *
  * <p>With one thread everything runs inline on the caller, which is what a debugger wants. Every
  * parallel loop in jdpo keeps its body in a named method over a range ({@code ...Rows(from, to,
@@ -72,6 +77,32 @@ public final class Parallel implements AutoCloseable {
             futures[p - 1] = pool.submit(() -> chunk.run(from, to));
         }
         chunk.run(0, bound(n, parts, 1));
+        await(futures);
+    }
+
+    /**
+     * Runs {@code part.accept(i)} for every {@code i} in {@code [0, parts)} and returns when all
+     * are done. Each thread takes the next part nobody has taken yet, so a thread slowed by other
+     * work on its core simply takes fewer. Which thread runs which part changes from run to run:
+     * only parts that write disjoint results and compute each number within one part (as the
+     * products' tiles do) give the same bits whatever the threads.
+     */
+    public void forEachPart(int parts, IntConsumer part) {
+        if (parts <= 1 || pool == null) {
+            for (int i = 0; i < parts; i++) part.accept(i);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) part.accept(i);
+        };
+        Future<?>[] futures = new Future<?>[Math.min(threads, parts) - 1];
+        for (int t = 0; t < futures.length; t++) futures[t] = pool.submit(worker);
+        worker.run();
+        await(futures);
+    }
+
+    private static void await(Future<?>[] futures) {
         for (Future<?> f : futures) {
             try {
                 f.get();

@@ -13,13 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * The blocked product gives the bits of {@link BlockedMatmul#reference}, its six-line
  * specification: for row-major and transposed {@code A} and {@code B}, accumulate and overwrite
  * (from zero and from a bias row), 1 and 2 threads, the default blocking and one so small that
- * every kc, mc and nc boundary is crossed, on sizes that leave every edge tile and the thin
+ * every kc, mc, nc and shared boundary is crossed, on sizes that leave every edge tile and the thin
  * (single-row) path.
  */
 class BlockedMatmulTest {
     private static final Parallel TWO = new Parallel(2);
     private static final BlockedMatmul DEFAULT = new BlockedMatmul(BlockedMatmul.DEFAULT);
-    private static final BlockedMatmul TINY = new BlockedMatmul(new BlockedMatmul.Blocking(5, 1, 1));
+    private static final BlockedMatmul TINY = new BlockedMatmul(new BlockedMatmul.Blocking(5, 1, 1, 7));
 
     @AfterAll
     static void closePool() {

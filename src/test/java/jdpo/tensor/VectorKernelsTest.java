@@ -29,7 +29,7 @@ class VectorKernelsTest {
     private static final Kernels VECTOR = new VectorKernels(Parallel.SERIAL);
     private static final Kernels VECTOR_TWO = new VectorKernels(TWO);
     /** Blocks so small that shapes up to 70 cross every kc, mc and nc boundary. */
-    private static final Kernels VECTOR_TINY = new VectorKernels(TWO, new BlockedMatmul.Blocking(5, 1, 1));
+    private static final Kernels VECTOR_TINY = new VectorKernels(TWO, new BlockedMatmul.Blocking(5, 1, 1, 7));
 
     @AfterAll
     static void closePool() {
