@@ -79,21 +79,8 @@ class Jdpo:
 
 def main():
     args = parse()
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if os.environ.pop(var, None) is not None:
-            print(f"matmul_side_by_side: unset {var} for this run", file=sys.stderr)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
-    import numpy as np
     import numpy_matmul
-    try:
-        import threadpoolctl
-        for lib in threadpoolctl.threadpool_info():
-            print("matmul_side_by_side: numpy {} with {internal_api} {version}, kernel {architecture}, {num_threads} threads"
-                  .format(np.__version__, **{k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}),
-                  file=sys.stderr)
-    except ImportError:
-        print("matmul_side_by_side: threadpoolctl not importable; BLAS kernel not reported", file=sys.stderr)
+    np = numpy_matmul.load_numpy(args.threads, "matmul_side_by_side")
 
     def numpy_turn(call, flops, seconds):
         start = time.perf_counter()

@@ -76,22 +76,30 @@ def repeat_for(call, seconds):
             return n
 
 
-def main():
-    args = parse()
+def load_numpy(threads, who):
+    """Imports numpy with `threads` BLAS threads and the BLAS's own choice of kernel, and names
+    the BLAS on stderr (as `who`); the environment must be set before numpy loads."""
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.pop(var, None) is not None:
-            print(f"numpy_matmul: unset {var} for this run", file=sys.stderr)
+            print(f"{who}: unset {var} for this run", file=sys.stderr)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+        os.environ[var] = str(threads)
     import numpy as np
     try:
         import threadpoolctl
         for lib in threadpoolctl.threadpool_info():
-            print("numpy_matmul: {internal_api} {version} kernel={architecture} threads={num_threads} {filepath}"
-                  .format(**{k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "filepath")}),
+            print("{who}: numpy {numpy}, {internal_api} {version} kernel={architecture} threads={num_threads} {filepath}"
+                  .format(who=who, numpy=np.__version__,
+                          **{k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "filepath")}),
                   file=sys.stderr)
     except ImportError:
-        print("numpy_matmul: threadpoolctl not importable; BLAS kernel not reported", file=sys.stderr)
+        print(f"{who}: threadpoolctl not importable; BLAS kernel not reported", file=sys.stderr)
+    return np
+
+
+def main():
+    args = parse()
+    np = load_numpy(args.threads, "numpy_matmul")
     rng = np.random.default_rng(42)
     results = []
     for op, m, k, n in cases(args.m):
