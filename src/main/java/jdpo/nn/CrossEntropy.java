@@ -1,7 +1,6 @@
 package jdpo.nn;
 
 import jdpo.tensor.Kernels;
-import jdpo.tensor.Parallel;
 import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
@@ -23,10 +22,9 @@ public final class CrossEntropy {
      * @return the mean negative log-likelihood over the rows not ignored
      */
     public static double forward(Tensor logits, int[] targets) {
-        return forward(SCALAR, logits, targets);
+        return forward(ScalarKernels.SERIAL, logits, targets);
     }
 
-    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
 
     /** {@link #forward(Tensor, int[])} with rows split over the kernels' threads, their exponentials. */
     public static double forward(Kernels k, Tensor logits, int[] targets) {
@@ -48,7 +46,7 @@ public final class CrossEntropy {
      * @param dloss   the gradient flowing into the loss (1 for plain training)
      */
     public static void backward(Tensor dlogits, Tensor logits, int[] targets, float dloss) {
-        backward(SCALAR, dlogits, logits, targets, dloss);
+        backward(ScalarKernels.SERIAL, dlogits, logits, targets, dloss);
     }
 
     /** {@link #backward(Tensor, Tensor, int[], float)} with rows split over the kernels' threads. */

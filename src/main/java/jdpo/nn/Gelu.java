@@ -22,11 +22,10 @@ public final class Gelu {
     /** Elements per call to {@link Kernels#exp}: a scratch row that stays in L1. */
     private static final int ROW = 1024;
 
-    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
 
     /** On the calling thread alone, with the scalar exponential. */
     public static void forward(Tensor out, Tensor x) {
-        forward(SCALAR, out, x);
+        forward(ScalarKernels.SERIAL, out, x);
     }
 
     /**
@@ -58,7 +57,7 @@ public final class Gelu {
 
     /** On the calling thread alone, with the scalar exponential. */
     public static void backward(Tensor dx, Tensor dout, Tensor x) {
-        backward(SCALAR, dx, dout, x);
+        backward(ScalarKernels.SERIAL, dx, dout, x);
     }
 
     /**

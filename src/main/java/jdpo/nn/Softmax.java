@@ -1,7 +1,6 @@
 package jdpo.nn;
 
 import jdpo.tensor.Kernels;
-import jdpo.tensor.Parallel;
 import jdpo.tensor.ScalarKernels;
 import jdpo.tensor.Tensor;
 
@@ -32,11 +31,10 @@ public final class Softmax {
         }
     }
 
-    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
 
     /** In place: {@code x[from .. from+n)} holds the logits {@code z} on entry and {@code p} on return. */
     public static void forward(float[] x, int from, int n) {
-        forward(SCALAR, x, from, n);
+        forward(ScalarKernels.SERIAL, x, from, n);
     }
 
     /** The same, with the exponentials from {@code k} (the vector kernels take a vector of them at a time). */

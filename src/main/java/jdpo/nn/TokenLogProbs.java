@@ -25,7 +25,6 @@ import static jdpo.tensor.MatrixShapes.rows;
 public final class TokenLogProbs {
     private TokenLogProbs() {}
 
-    private static final Kernels SCALAR = new ScalarKernels(Parallel.SERIAL);
     /** Logits per call to {@link Kernels#exp}: a scratch row that stays in L1. */
     private static final int CHUNK = 1024;
 
@@ -37,7 +36,7 @@ public final class TokenLogProbs {
      * @param targets N token ids in [0, V), or negative to ignore the row
      */
     public static void forward(float[] logp, Tensor logits, int[] targets) {
-        forward(SCALAR, logp, null, logits, targets);
+        forward(ScalarKernels.SERIAL, logp, null, logits, targets);
     }
 
     /**
@@ -51,8 +50,8 @@ public final class TokenLogProbs {
         String op = "TokenLogProbs.forward";
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
-        if (logp.length != n) throw new IllegalArgumentException(op + ": logp has " + logp.length + " entries for " + n + " rows");
-        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        requireRows(op, "logp", logp.length, n);
+        if (lse != null) requireRows(op, "lse", lse.length, n);
         Parallel par = k.parallel();
         if (par.isSerial()) forwardRows(0, n, k, logp, lse, logits, targets);
         else par.forRange(n, minChunk(v), (from, to) -> forwardRows(from, to, k, logp, lse, logits, targets));
@@ -104,7 +103,7 @@ public final class TokenLogProbs {
      * @param dlogp   N numbers: the gradient of the loss with respect to each logp[n]
      */
     public static void backward(Tensor dlogits, Tensor logits, int[] targets, float[] dlogp) {
-        backward(SCALAR, dlogits, logits, targets, dlogp, null);
+        backward(ScalarKernels.SERIAL, dlogits, logits, targets, dlogp, null);
     }
 
     /**
@@ -117,8 +116,8 @@ public final class TokenLogProbs {
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
         require(op, "dlogits", dlogits, n, v);
-        if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
-        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        requireRows(op, "dlogp", dlogp.length, n);
+        if (lse != null) requireRows(op, "lse", lse.length, n);
         rowsOfBackward(k, dlogits, logits, targets, dlogp, lse, false);
     }
 
@@ -132,8 +131,8 @@ public final class TokenLogProbs {
         String op = "TokenLogProbs.backwardOverLogits";
         int n = rows(logits), v = cols(logits);
         Shapes.requireTargets(op, targets, n, v);
-        if (dlogp.length != n) throw new IllegalArgumentException(op + ": dlogp has " + dlogp.length + " entries for " + n + " rows");
-        if (lse != null && lse.length != n) throw new IllegalArgumentException(op + ": lse has " + lse.length + " entries for " + n + " rows");
+        requireRows(op, "dlogp", dlogp.length, n);
+        if (lse != null) requireRows(op, "lse", lse.length, n);
         rowsOfBackward(k, logits, logits, targets, dlogp, lse, true);
     }
 
@@ -178,6 +177,11 @@ public final class TokenLogProbs {
             }
             d[dRow + y] += g;
         }
+    }
+
+    /** One number per row: {@code length} must be {@code n}. */
+    private static void requireRows(String op, String name, int length, int n) {
+        if (length != n) throw new IllegalArgumentException(op + ": " + name + " has " + length + " entries for " + n + " rows");
     }
 
     /**

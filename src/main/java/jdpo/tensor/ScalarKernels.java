@@ -25,6 +25,12 @@ public final class ScalarKernels implements Kernels {
         this.parallel = parallel;
     }
 
+    /**
+     * The readable kernels on the calling thread alone: what the ops' overloads without a
+     * {@code Kernels} argument ({@code Gelu.forward(out, x)}, ...) run on.
+     */
+    public static final Kernels SERIAL = new ScalarKernels(Parallel.SERIAL);
+
     @Override
     public String name() { return "scalar"; }
 

@@ -113,7 +113,6 @@ class DpoPipelineTest {
         }
     }
 
-    /** The three pairs of fixtures/dpo/pairs.jsonl, encoded for {@code params}' context. */
     /** The reference reads a batch a few rows per forward; one row at a time must give the same bits as all at once. */
     @Test
     void referenceLogpsDoNotDependOnHowManyRowsShareAForward() {
@@ -132,6 +131,7 @@ class DpoPipelineTest {
         }
     }
 
+    /** The three pairs of fixtures/dpo/pairs.jsonl, encoded for {@code params}' context. */
     private static List<EncodedPair> fixturePairs(Gpt2Params params) {
         PairEncoder enc = new PairEncoder(TOK, 1024, 512, params.config.nPositions);
         List<EncodedPair> pairs = new ArrayList<>();
